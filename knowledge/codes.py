@@ -1,0 +1,107 @@
+"""Find error codes in what people type or paste, in every form Intune and its docs write them.
+
+Intune shows a code as a signed 32-bit integer (-2016281112); logs and portals show it as hex
+(0x87D1FDE8, or 87D1FDE8 bare); tools print it unsigned (2278686184); the sync doc drops the
+sign (2016281112). Devices answer OMA-DM commands with ``SyncML(404)`` / ``DCMO(1400)``.
+Every form comes back here as the signed code so the catalogue needs only one key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["CodeMention", "find_codes", "to_hex", "to_signed"]
+
+_U32 = 1 << 32
+_I32_MIN = -(1 << 31)
+
+# Order matters: the first pattern that claims a span wins, so hex is tried before decimals.
+_HEX = re.compile(r"(?<![0-9a-z])0x([0-9a-f]{1,8})(?![0-9a-z])", re.IGNORECASE)
+# Bare hex must not be the first group of a GUID (8-4-4-4-12).
+_BARE_HEX = re.compile(r"(?<![0-9a-z_-])([0-9a-f]{8})(?![0-9a-z_]|-[0-9a-f]{4}-)", re.IGNORECASE)
+_DECIMAL = re.compile(r"(?<![0-9a-z.,/-])([-−–]\s?)?(\d{5,10})(?![0-9]|[.,/:]\d)", re.IGNORECASE)
+_SUBCODE = re.compile(r"(?<![a-z])(syncml|dcmo)\s*[(\[:#]?\s*(\d{3,4})\s*[)\]]?", re.IGNORECASE)
+_SYMBOL = re.compile(r"APP_CI_ENFORCEMENT_[A-Z_]+", re.IGNORECASE)
+
+
+def to_hex(code: int) -> str:
+    """The hex form of a signed code: its 32-bit two's complement, upper case."""
+    return "0x%08X" % (code & 0xFFFFFFFF)
+
+
+def to_signed(value: int) -> int:
+    """Fold an unsigned 32-bit value into the signed range Intune reports."""
+    value &= 0xFFFFFFFF
+    return value - _U32 if value >= 1 << 31 else value
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMention:
+    """A code found in the text.
+
+    ``candidates`` lists the signed codes the text could mean, most likely first (a bare
+    ``80180014`` may be hex or decimal); ``subcode`` is set for ``SyncML(404)``-style mentions
+    (normalised to ``syncml(404)`` / ``dcmo(1400)``) and ``symbol`` for Windows app status symbols.
+    """
+
+    text: str
+    start: int
+    candidates: tuple[int, ...] = ()
+    subcode: str | None = None
+    symbol: str | None = None
+
+
+def _decimal_candidates(sign: str | None, digits: str) -> tuple[int, ...]:
+    """Signed codes a decimal may stand for; () when it is not code-shaped (phone numbers, dates)."""
+    value = int(digits)
+    if sign:
+        value = -value
+        return (value,) if value >= _I32_MIN and len(digits) >= 6 else ()
+    if len(digits) < 9 or digits[0] == "0" or value >= _U32:
+        return ()
+    if value >= 1 << 31:
+        return (value - _U32,)  # unsigned form
+    return (-value,)  # the sign was dropped, as the sync doc writes its codes
+
+
+def find_codes(text: str) -> list[CodeMention]:
+    """Every code-shaped mention in ``text``, in reading order; overlapping forms are read once."""
+    taken: list[tuple[int, int]] = []
+    found: list[CodeMention] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for m in _SYMBOL.finditer(text):
+        taken.append(m.span())
+        found.append(CodeMention(m.group(0), m.start(), symbol=m.group(0).upper().rstrip("_")))
+    for m in _SUBCODE.finditer(text):
+        if free(*m.span()):
+            taken.append(m.span())
+            found.append(CodeMention(m.group(0), m.start(), subcode=f"{m.group(1).lower()}({m.group(2)})"))
+    for m in _HEX.finditer(text):
+        if free(*m.span()) and len(m.group(1)) >= 6:
+            taken.append(m.span())
+            found.append(CodeMention(m.group(0), m.start(), (to_signed(int(m.group(1), 16)),)))
+    for m in _BARE_HEX.finditer(text):
+        digits = m.group(1)
+        if not free(*m.span()):
+            continue
+        has_letter = any(c.isalpha() for c in digits)
+        if has_letter and any(c.isdigit() for c in digits):
+            taken.append(m.span())
+            found.append(CodeMention(digits, m.start(), (to_signed(int(digits, 16)),)))
+        elif digits[0] == "8":
+            # 80180014: an HRESULT written without 0x, or a decimal; try hex first.
+            taken.append(m.span())
+            found.append(CodeMention(digits, m.start(), (to_signed(int(digits, 16)), -int(digits))))
+    for m in _DECIMAL.finditer(text):
+        if not free(*m.span()):
+            continue
+        candidates = _decimal_candidates(m.group(1), m.group(2))
+        if candidates:
+            taken.append(m.span())
+            found.append(CodeMention(m.group(0).strip(), m.start(), candidates))
+    found.sort(key=lambda c: c.start)
+    return found
