@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (a GUID)")
     manifest.add_argument("--domain", default=None, help="the host serving the bot, e.g. bot.contoso.com")
     manifest.add_argument("--out", default="build/intune-helpdesk.zip")
+    manifest.add_argument("--version", default=None, help="package version (must grow for Teams to update)")
     return p
 
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.manifest_package import ManifestError, build_package
 
         try:
-            out = build_package(args.app_id, Path(args.out), domain=args.domain)
+            out = build_package(args.app_id, Path(args.out), domain=args.domain, version=args.version)
         except ManifestError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

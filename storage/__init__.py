@@ -18,7 +18,10 @@ def open_store(url: str) -> Store:
     if url.startswith("sqlite:"):
         from storage.sqlite import SQLiteStore
 
+        # SQLAlchemy's convention: sqlite:///relative/path, sqlite:////absolute/path
         path = url.split("://", 1)[1] if "://" in url else url.split(":", 1)[1]
+        if path.startswith("/"):
+            path = path[1:]
         return SQLiteStore(path or ":memory:")
     if url.startswith(("redis://", "rediss://", "unix://")):
         from storage.redis_store import RedisStore

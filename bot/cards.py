@@ -1,0 +1,268 @@
+"""Adaptive Cards (1.5, what Teams renders) built from the JSON templates in bot/cards/.
+
+One renderer fills ``${name}`` placeholders: a string that is exactly ``${name}`` takes any JSON
+value (lists of facts or actions), a placeholder inside a longer string takes text. Every word a
+user reads comes from the gettext catalogs through the Translator passed in.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from botbuilder.core import CardFactory
+from botbuilder.schema import Attachment
+
+from bot.i18n import Translator
+from knowledge import KnowledgeBase
+from knowledge.answers import explanation
+from knowledge.models import EnrollmentEntry, Entry, ErrorEntry, FaqEntry
+
+_PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
+MAX_TEXT = 3500  # keep each card well under Teams' ~28 KB message limit
+
+
+class CardError(ValueError):
+    """A template was rendered with a placeholder left unfilled."""
+
+
+@cache
+def _template(name: str) -> dict[str, Any]:
+    text = (resources.files("bot") / "cards" / f"{name}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def render(name: str, **values: Any) -> dict[str, Any]:
+    """Fill a template; empty TextBlocks and FactSets are dropped so cards stay tidy."""
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, str):
+            whole = _PLACEHOLDER.fullmatch(node)
+            if whole:
+                if whole.group(1) not in values:
+                    raise CardError(f"{name}: no value for {whole.group(1)}")
+                return copy.deepcopy(values[whole.group(1)])
+
+            def sub(m: re.Match[str]) -> str:
+                if m.group(1) not in values:
+                    raise CardError(f"{name}: no value for {m.group(1)}")
+                return str(values[m.group(1)])
+
+            return _PLACEHOLDER.sub(sub, node)
+        if isinstance(node, list):
+            out = [fill(x) for x in node]
+            return [x for x in out if not _empty_block(x)]
+        if isinstance(node, dict):
+            return {k: fill(v) for k, v in node.items()}
+        return node
+
+    card = fill(_template(name))
+    if not card.get("actions"):
+        card.pop("actions", None)
+    return card
+
+
+def _empty_block(node: Any) -> bool:
+    if not isinstance(node, dict):
+        return False
+    if node.get("type") == "TextBlock":
+        return not str(node.get("text", "")).strip()
+    if node.get("type") == "FactSet":
+        return not node.get("facts")
+    if node.get("type") == "Container":
+        return not node.get("items")
+    return False
+
+
+def attachment(card: dict[str, Any]) -> Attachment:
+    return CardFactory.adaptive_card(card)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def submit(title: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A button whose click comes back as a message with ``value`` (and, in Teams, as text)."""
+    return {"type": "Action.Submit", "title": title, "data": data}
+
+
+def execute(title: str, verb: str, data: dict[str, Any], style: str | None = None) -> dict[str, Any]:
+    """A Universal Action: Teams sends an ``adaptiveCard/action`` invoke and can replace the card."""
+    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data}
+    if style:
+        action["style"] = style
+    return action
+
+
+def feedback_actions(t: Translator, answer_ref: str) -> list[dict[str, Any]]:
+    return [
+        submit("👍 " + t("Helpful"), {"action": "feedback", "reaction": "like", "answer": answer_ref}),
+        submit("👎 " + t("Not helpful"), {"action": "feedback", "reaction": "dislike", "answer": answer_ref}),
+    ]
+
+
+def answer_ref(entry: Entry) -> str:
+    return f"{entry.kind}:{entry.id}"
+
+
+# -- answers --------------------------------------------------------------------------------
+
+
+def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync: bool) -> dict[str, Any]:
+    lang = t.lang
+    facts = []
+    if entry.code is not None:
+        facts.append({"title": t("Code"), "value": str(entry.code)})
+    if entry.hex:
+        facts.append({"title": t("Hex"), "value": entry.hex})
+    if entry.subcode:
+        facts.append({"title": t("Detail code"), "value": entry.subcode})
+    if entry.symbol:
+        facts.append({"title": t("Status"), "value": entry.symbol})
+    if entry.http_status:
+        facts.append({"title": t("HTTP status"), "value": str(entry.http_status)})
+    family = kb.family(entry.family, lang)
+    if family:
+        facts.append({"title": t("Type"), "value": family.title})
+    if entry.retryable is not None:
+        facts.append({"title": t("Does retrying help?"),
+                      "value": t("Yes: sync the device and try again") if entry.retryable
+                      else t("No: the app becomes available again after seven days")})
+    actions = []
+    if can_sync:
+        actions.append(submit(t("Sync my device"), {"action": "sync_start"}))
+    if entry.doc:
+        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
+    actions += feedback_actions(t, answer_ref(entry))
+    return render(
+        "answer",
+        kicker=t("Intune error"),
+        title=_clip(entry.texts[lang].message),
+        facts=facts,
+        body_heading=t("What to do"),
+        body=_clip(explanation(entry, lang, kb)),
+        note="",
+        actions=actions,
+    )
+
+
+def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any]:
+    text = entry.texts[t.lang]
+    actions = []
+    if entry.doc:
+        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
+    actions += feedback_actions(t, answer_ref(entry))
+    return render(
+        "answer",
+        kicker=t("Enrollment failure"),
+        title=text.name,
+        facts=[],
+        body_heading=t("What it means"),
+        body=_clip(f"{text.details}\n\n**{t('What to do')}:** {text.remediation}"),
+        note="",
+        actions=actions,
+    )
+
+
+def faq_card(entry: FaqEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any]:
+    text = entry.texts[t.lang]
+    actions: list[dict[str, Any]] = []
+    for rid in entry.related[:3]:
+        related = kb.faq.get(rid)
+        if related:
+            actions.append(submit(related.texts[t.lang].question, {"action": "show", "kind": "faq", "id": rid}))
+    if entry.doc:
+        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
+    actions += feedback_actions(t, answer_ref(entry))
+    return render(
+        "answer",
+        kicker=t("Troubleshooting FAQ"),
+        title=text.question,
+        facts=[],
+        body_heading="",
+        body=_clip(text.answer),
+        note=t("Related questions are below.") if entry.related else "",
+        actions=actions,
+    )
+
+
+def entry_card(entry: Entry, kb: KnowledgeBase, t: Translator, *, can_sync: bool = False) -> dict[str, Any]:
+    if isinstance(entry, ErrorEntry):
+        return error_card(entry, kb, t, can_sync=can_sync)
+    if isinstance(entry, EnrollmentEntry):
+        return enrollment_card(entry, kb, t)
+    return faq_card(entry, kb, t)
+
+
+def compact_list_card(entries: list[Entry], t: Translator) -> dict[str, Any]:
+    """Several codes in one message: one line each, a button to open each."""
+    items = [
+        {"type": "TextBlock", "wrap": True,
+         "text": f"**{getattr(e, 'code', '') or ''}** {getattr(e, 'hex', '') or ''} — {e.title(t.lang)}".strip()}
+        for e in entries
+    ]
+    actions = [submit(str(getattr(e, "code", None) or e.title(t.lang))[:40],
+                      {"action": "show", "kind": e.kind, "id": e.id}) for e in entries[:6]]
+    return render("choices", title=t("I found {n} codes in your message", n=len(entries)),
+                  hint=t("Open one for the details."), items=items, actions=actions)
+
+
+def unknown_code_card(codes: list[str], t: Translator) -> dict[str, Any]:
+    return render(
+        "message",
+        title=t("I don't know this code"),
+        color="Warning",
+        body=t("{codes} is not in the Intune error catalogue I know, so I won't guess. Check that you "
+               "copied the whole code, paste the full error message instead, or ask your helpdesk.",
+               codes=", ".join(codes)),
+        facts=[],
+        actions=[],
+    )
+
+
+def did_you_mean_card(entries: list[Entry], t: Translator) -> dict[str, Any]:
+    items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {e.title(t.lang)}"}
+             for i, e in enumerate(entries, start=1)]
+    actions = [submit(f"{i}. {e.title(t.lang)}"[:60], {"action": "show", "kind": e.kind, "id": e.id})
+               for i, e in enumerate(entries, start=1)]
+    actions.append(submit(t("None of these"), {"action": "none"}))
+    return render("choices", title=t("Did you mean…"), hint=t("Pick one, or type its number."),
+                  items=items, actions=actions)
+
+
+def help_card(t: Translator, *, welcome: bool = False) -> dict[str, Any]:
+    examples = [
+        t("Paste an error code: 0x87D1FDE8, -2016281112 or SyncML(404)"),
+        t("Paste an error message, even with typos: \"Profile not managed\""),
+        t("Ask a question: \"why is wipe greyed out on Android?\""),
+        t("\"sync my device\" to sync your phone or PC with Intune"),
+        t("Helpdesk agents: \"sync DESKTOP-42\", \"troubleshoot alice@contoso.com\", \"who synced DESKTOP-42?\""),
+        t("\"français\" or \"English\" to change language"),
+    ]
+    items = [{"type": "TextBlock", "wrap": True, "text": "• " + e} for e in examples]
+    other = ("en", "English") if t.lang == "fr" else ("fr", "Français")
+    actions = [
+        submit(t("Sync my device"), {"action": "sync_start"}),
+        submit(other[1], {"action": "language", "lang": other[0]}),
+    ]
+    return render(
+        "help",
+        title=t("Hi, I'm the Intune helpdesk bot") if welcome else t("What I can do"),
+        intro=t("I explain Intune error codes and messages, answer common device questions, and can "
+                "sync your device with Intune after you confirm."),
+        examples_heading=t("Try:"),
+        examples=items,
+        footer=t("I answer in English or French. Nothing is done to a device without your confirmation."),
+        actions=actions,
+    )
+
+
+def notice_card(title: str, body: str, *, color: str = "Default",
+                facts: list[dict[str, str]] | None = None,
+                actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return render("message", title=title, color=color, body=body, facts=facts or [], actions=actions or [])

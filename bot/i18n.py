@@ -1,0 +1,81 @@
+"""Languages: gettext catalogs under locales/, Babel for negotiation, dates and relative times.
+
+Catalogs are compiled from the .po files in memory at first use, so a checkout never carries
+stale .mo files; `pybabel compile` works on the same files for anyone who wants them.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError, negotiate_locale
+from babel.dates import format_datetime, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+SUPPORTED = ("en", "fr")
+DEFAULT = "en"
+LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
+DOMAIN = "messages"
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog for ``lang``; English falls back to the source strings."""
+    po = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+class Translator:
+    """Bound to one language for one turn: ``t("Hello {name}", name=...)``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in SUPPORTED else DEFAULT
+        self._t = translations(self.lang)
+
+    def __call__(self, message: str, **values: object) -> str:
+        text = self._t.gettext(message)
+        return text.format(**values) if values else text
+
+    def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
+        return self._t.ngettext(singular, plural, n).format(n=n, **values)
+
+    def relative(self, when: datetime | None, now: datetime | None = None) -> str:
+        """"3 hours ago" / "il y a 3 heures"; a dash when unknown."""
+        if when is None:
+            return "—"
+        now = now or datetime.now(UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return format_timedelta(when - now, add_direction=True, locale=self.lang, threshold=1.0)
+
+    def datetime(self, when: datetime | None) -> str:
+        if when is None:
+            return "—"
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return format_datetime(when, format="medium", tzinfo=UTC, locale=self.lang)
+
+
+def negotiate(locale: str | None) -> str:
+    """Map a Teams locale (fr-FR, fr-CA, en-GB ...) to a language we speak."""
+    if not locale:
+        return DEFAULT
+    tag = locale.replace("-", "_")
+    try:
+        parsed = Locale.parse(tag)
+        tag = parsed.language if parsed.language else tag
+    except (ValueError, TypeError, UnknownLocaleError):
+        tag = tag.split("_")[0].lower()
+    return negotiate_locale([tag, locale.replace("-", "_")], list(SUPPORTED)) or DEFAULT

@@ -1,0 +1,92 @@
+"""Fixes for known defects of the Bot Framework SDK for Python 4.17.1, in one place.
+
+Each fix names the defect (see ../shared/reference/botframework-notes.md) and has a test in
+tests/bot/test_sdk_fixes.py that shows the defect without the fix and the behaviour with it.
+Apply once at start-up with :func:`apply_all` (idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import serializer_helper as _original_serializer
+from botbuilder.integration.aiohttp import cloud_adapter as _cloud_adapter
+from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
+from msrest.universal_http import requests as _msrest_requests
+
+log = logging.getLogger(__name__)
+
+_JSON_TYPES = (dict, list, str, int, float, bool, type(None))
+
+
+def json_safe_serializer(obj: Any) -> Any:
+    """Defect 1: expectReplies and invoke bodies are already plain JSON when CloudAdapter
+    serializes them a second time, which raised AttributeError and answered HTTP 500."""
+    if isinstance(obj, _JSON_TYPES):
+        return obj
+    return _original_serializer(obj)
+
+
+def fix_double_serialization() -> None:
+    _cloud_adapter.serializer_helper = json_safe_serializer
+
+
+def fix_retry_policy_cost() -> None:
+    """Defect 2: msrest's ClientRetryPolicy tests 999 codes against a 500-item list for every
+    ConnectorClient (two per turn): ~10 ms of CPU. A frozenset makes it microseconds."""
+    policy = _msrest_requests.ClientRetryPolicy
+    if not isinstance(policy.safe_codes, frozenset):
+        policy.safe_codes = frozenset(policy.safe_codes)
+
+
+class SafeAuthentication(BotFrameworkAuthentication):
+    """Defect 3: malformed, expired or badly signed tokens raised PyJWT errors or IndexError,
+    which ended as HTTP 500. Every authentication failure becomes PermissionError (HTTP 401)."""
+
+    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+        self._inner = inner
+
+    async def authenticate_request(self, activity: Any, auth_header: str) -> AuthenticateRequestResult:
+        try:
+            return await self._inner.authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            log.info("authentication refused: %s", type(exc).__name__)
+            raise PermissionError("invalid or unverifiable token") from exc
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            raise PermissionError("invalid or unverifiable token") from exc
+
+    def create_connector_factory(self, claims_identity: Any) -> Any:
+        return self._inner.create_connector_factory(claims_identity)
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        return await self._inner.create_user_token_client(claims_identity)
+
+    def create_bot_framework_client(self) -> Any:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_channel_request(auth_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            raise PermissionError("invalid or unverifiable token") from exc
+
+
+def apply_all() -> None:
+    """Defects 4-6 (French yes/no, content-type edge cases, blocking replies) are handled by our own
+    code: dialogs/yes_no.py, bot/app.py's request checks, and expectReplies in tests and tools."""
+    fix_double_serialization()
+    fix_retry_policy_cost()

@@ -1,0 +1,87 @@
+"""The long-lived domain objects one app uses, opened together and closed together.
+
+In demo mode (no Graph credentials) the fake Graph serving the demo tenant starts in-process
+and the helpdesk group is the demo tenant's, so the whole sync flow works on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.settings import Settings
+from intune.authorization import AuthorizationPolicy
+from intune.graph_client import GraphClient, MsalTokenProvider, StaticTokenProvider
+from intune.sync_service import SyncService
+from knowledge import KnowledgeBase, Matcher
+from storage import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    kb: KnowledgeBase
+    matcher: Matcher
+    store: Store
+    graph: GraphClient | None = None
+    sync: SyncService | None = None
+    authz: AuthorizationPolicy | None = None
+    fake_graph: Any = None
+    _closers: list[Any] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for closer in reversed(self._closers):
+            try:
+                await closer()
+            except Exception:
+                log.warning("error while closing", exc_info=True)
+        self._closers.clear()
+
+
+_KB_CACHE: dict[str, tuple[KnowledgeBase, Matcher]] = {}
+
+
+def shared_knowledge() -> tuple[KnowledgeBase, Matcher]:
+    """The shipped knowledge base is read-only: one copy per process serves every app."""
+    if "default" not in _KB_CACHE:
+        kb = KnowledgeBase.from_dir()
+        _KB_CACHE["default"] = (kb, Matcher(kb))
+    return _KB_CACHE["default"]
+
+
+async def open_services(settings: Settings, *, store: Store | None = None,
+                        graph_base_url: str | None = None) -> Services:
+    """Open the store and Graph (real, or the demo tenant's fake) described by ``settings``."""
+    kb, matcher = shared_knowledge()
+    store = store or open_store(settings.storage_url)
+    services = Services(kb=kb, matcher=matcher, store=store)
+    services._closers.append(store.close)
+    group_ids = settings.helpdesk_group_ids
+    if graph_base_url is not None:
+        graph = GraphClient(StaticTokenProvider("demo-token"), base_url=graph_base_url)
+    elif settings.demo_tenant:
+        from intune.demo_tenant import DEMO_IDS, DemoTenant
+        from intune.fake_graph import FakeGraphConfig, start_fake_graph
+
+        server = await start_fake_graph(DemoTenant.load(),
+                                        config=FakeGraphConfig(sync_delay=settings.demo_sync_delay_s))
+        services.fake_graph = server
+        services._closers.append(server.stop)
+        graph = GraphClient(StaticTokenProvider("demo-token"), base_url=server.base_url)
+        group_ids = group_ids or (DEMO_IDS.helpdesk_group,)
+        log.warning("no Graph credentials: using the embedded DEMO TENANT (contoso.com) at %s", server.base_url)
+    else:
+        tokens = MsalTokenProvider(settings.graph_tenant_id, settings.graph_client_id,
+                                   client_secret=settings.graph_client_secret,
+                                   authority_host=settings.graph_authority_host)
+        graph = GraphClient(tokens, base_url=settings.graph_base_url)
+        log.info("using Microsoft Graph at %s for tenant %s", settings.graph_base_url, settings.graph_tenant_id)
+    services.graph = graph
+    services._closers.append(graph.close)
+    services.authz = AuthorizationPolicy(graph, allowed_tenants=settings.allowed_tenant_ids,
+                                         agent_group_ids=group_ids)
+    services.sync = SyncService(graph, store, services.authz, confirmation_ttl=settings.confirmation_ttl_s,
+                                cooldown=settings.sync_cooldown_s)
+    return services

@@ -1,0 +1,319 @@
+"""Sync a device: pick it, confirm, run syncDevice once, report; the card buttons do the same.
+
+The dialog only carries the conversation; every rule (who may sync what, one call per
+confirmation, cooldowns, audit) is enforced by intune.SyncService at execution time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import (
+    ComponentDialog,
+    DialogTurnResult,
+    PromptOptions,
+    TextPrompt,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot import cards
+from bot.i18n import Translator
+from dialogs.intents import parse_yes_no
+from dialogs.turn import turn_info
+from intune.errors import GraphError, GraphForbidden, GraphNotFound, GraphThrottled, GraphTimeout
+from intune.models import Device
+from intune.sync_service import Confirmation, SyncOutcome, SyncService, SyncStatus
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+QUIET_KEY = "helpdesk.reply_in_invoke"
+"""Set for Action.Execute invokes: the answer is the replacement card, not extra messages."""
+PICK_PROMPT = "sync.pick"
+CONFIRM_PROMPT = "sync.confirm"
+Notifier = Callable[[TurnContext, Device], Awaitable[None]]
+MAX_LISTED = 10
+
+
+def graph_error_text(t: Translator, exc: GraphError) -> str:
+    """A clear sentence for each Graph failure; never the raw error."""
+    if isinstance(exc, GraphForbidden):
+        return t("The bot is missing a Microsoft Graph permission ({permission}). Ask your Intune "
+                 "administrator to grant it.",
+                 permission=exc.permission or "DeviceManagementManagedDevices.PrivilegedOperations.All")
+    if isinstance(exc, GraphNotFound):
+        return t("That device or user no longer exists in Intune.")
+    if isinstance(exc, GraphThrottled):
+        return t("Intune is busy right now (throttled). Please try again in a minute.")
+    if isinstance(exc, GraphTimeout):
+        return t("Intune did not answer in time. Nothing was changed; please try again.")
+    return t("Intune returned an error. Nothing was changed; please try again later.")
+
+
+def device_line(t: Translator, d: Device) -> str:
+    return t("{name} — {os} {version}, {compliance}, last check-in {when}",
+             name=d.name, os=d.operating_system, version=d.os_version,
+             compliance=compliance_label(t, d.compliance_state), when=t.relative(d.last_sync))
+
+
+def compliance_label(t: Translator, state: str) -> str:
+    labels = {
+        "compliant": t("compliant"), "noncompliant": t("not compliant"), "inGracePeriod": t("in grace period"),
+        "conflict": t("conflict"), "error": t("compliance error"), "configManager": t("managed by Configuration Manager"),
+    }
+    return labels.get(state, t("compliance unknown"))
+
+
+def outcome_text(t: Translator, outcome: SyncOutcome) -> tuple[str, str]:
+    """(title, body) for each way a sync request can end."""
+    name = outcome.device.name if outcome.device else t("the device")
+    s = outcome.status
+    if s is SyncStatus.REQUESTED:
+        return (t("Sync requested for {name}", name=name),
+                t("Intune has asked {name} to check in. It usually takes a few minutes; the device must be on "
+                  "and connected. I'll tell you when it's done, or ask me \"is it done?\".", name=name))
+    if s is SyncStatus.COOLDOWN:
+        when = t.relative(outcome.last_requested)
+        return (t("{name} was synced recently", name=name),
+                t("A sync was requested {when}. To avoid overloading the device, wait a few minutes before "
+                  "asking again.", when=when))
+    if s in (SyncStatus.ALREADY_USED, SyncStatus.EXPIRED):
+        return (t("This confirmation is no longer valid"),
+                t("It was already used or it expired, so nothing was done again. Say \"sync my device\" to start "
+                  "over."))
+    if s in (SyncStatus.NOT_YOURS, SyncStatus.FORBIDDEN):
+        return (t("You can't sync this device"),
+                t("You can sync only your own devices. Helpdesk agents can sync other users' devices."))
+    if s is SyncStatus.DEVICE_GONE:
+        return (t("Device not found"), t("That device no longer exists in Intune. Nothing was done."))
+    if s is SyncStatus.THROTTLED:
+        return (t("Intune is busy"), t("Intune is throttling requests right now. Nothing was done; try again in "
+                                       "a minute."))
+    if s is SyncStatus.TIMEOUT:
+        return (t("Intune did not answer"), t("The request timed out. Nothing was done; please try again."))
+    if s is SyncStatus.PERMISSION_MISSING:
+        return (t("Permission missing"),
+                t("The bot is missing the Microsoft Graph permission {permission}. Ask your Intune administrator "
+                  "to grant it. Nothing was done.",
+                  permission=outcome.reason or "DeviceManagementManagedDevices.PrivilegedOperations.All"))
+    return (t("The sync failed"), t("Intune returned an error. Nothing was done; please try again later."))
+
+
+def confirm_card(t: Translator, confirmation: Confirmation) -> dict[str, Any]:
+    d = confirmation.device
+    facts = [
+        {"title": t("Device"), "value": d.name},
+        {"title": t("System"), "value": f"{d.operating_system} {d.os_version}".strip()},
+        {"title": t("Owner"), "value": d.user_display_name or d.user_principal_name or "—"},
+        {"title": t("Last check-in"), "value": t.relative(d.last_sync)},
+    ]
+    data = {"action": "sync_confirm", "confirmation": confirmation.id}
+    return cards.notice_card(
+        t("Sync {name} now?", name=d.name),
+        t("The device will check in with Intune and receive its pending policies and apps. Reply yes or no, "
+          "or use the buttons."),
+        facts=facts,
+        actions=[cards.execute(t("Yes, sync it"), "syncConfirm", data, style="positive"),
+                 cards.execute(t("No"), "syncCancel", {"action": "sync_cancel", "confirmation": confirmation.id})],
+    )
+
+
+def done_card(t: Translator, title: str, body: str) -> dict[str, Any]:
+    """The replacement for a clicked confirmation card: no buttons left to click twice."""
+    return cards.notice_card(title, body)
+
+
+async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
+    await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+
+
+class SyncDialog(ComponentDialog):
+    def __init__(self, sync: SyncService | None, store: Store, notifier: Notifier) -> None:
+        super().__init__(SyncDialog.__name__)
+        self.sync = sync
+        self.store = store
+        self.notifier = notifier
+        self.add_dialog(TextPrompt(PICK_PROMPT))
+        self.add_dialog(TextPrompt(CONFIRM_PROMPT))
+        self.add_dialog(WaterfallDialog("sync.flow", [self.find_step, self.confirm_step, self.execute_step]))
+        self.initial_dialog_id = "sync.flow"
+
+    async def find_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        info = turn_info(step.context)
+        t = info.t
+        options = step.options or {}
+        if self.sync is None:
+            await step.context.send_activity(t("Device sync is not configured on this bot."))
+            return await step.end_dialog()
+        if info.caller is None:
+            await step.context.send_activity(t("I can't tell who you are, so I can't act on a device. Please "
+                                               "talk to me from Microsoft Teams."))
+            return await step.end_dialog()
+        if options.get("device_id"):
+            return await step.next(str(options["device_id"]))
+        try:
+            search = await self.sync.devices_for(info.caller, options.get("target"))
+        except GraphError as exc:
+            await step.context.send_activity(graph_error_text(t, exc))
+            return await step.end_dialog()
+        if search.refused is not None:
+            await step.context.send_activity(
+                t("You can sync only your own devices. Helpdesk agents can sync other users' devices.")
+                if search.refused.value != "not_allowed_tenant"
+                else t("Sorry, this bot is not available to your organisation."))
+            return await step.end_dialog()
+        if search.candidates:
+            names = ", ".join(f"{u.display_name} ({u.upn})" for u in search.candidates[:5])
+            await step.context.send_activity(t("Several people match: {names}. Please give the email address.",
+                                               names=names))
+            return await step.end_dialog()
+        if search.unknown_user:
+            await step.context.send_activity(t("I couldn't find a user called {name}.", name=search.unknown_user))
+            return await step.end_dialog()
+        devices = list(search.devices)
+        if not devices:
+            await step.context.send_activity(t("I couldn't find any device managed by Intune for this request."))
+            return await step.end_dialog()
+        if len(devices) == 1:
+            return await step.next(devices[0].id)
+        shown = devices[:MAX_LISTED]
+        step.values["device_ids"] = [d.id for d in shown]
+        step.values["device_names"] = [d.name for d in shown]
+        items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {device_line(t, d)}"}
+                 for i, d in enumerate(shown, start=1)]
+        actions = [cards.submit(f"{i}. {d.name}"[:40], {"action": "sync_pick", "device_id": d.id})
+                   for i, d in enumerate(shown, start=1)]
+        more = len(devices) - len(shown)
+        hint = t("Which device? Pick one or type its number.")
+        if more > 0:
+            hint += " " + t.plural("({n} more not shown: type the device name.)",
+                                   "({n} more not shown: type the device name.)", more)
+        await send_card(step.context, cards.render("choices", title=t("Your devices") if not search.user else
+                                                   t("Devices of {name}", name=search.user.display_name),
+                                                   hint=hint, items=items, actions=actions))
+        return await step.prompt(PICK_PROMPT, PromptOptions(prompt=None))
+
+    async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        info = turn_info(step.context)
+        t = info.t
+        choice = str(step.result or "").strip()
+        device_id = self._resolve_choice(step, choice)
+        if device_id is None:
+            await step.context.send_activity(t("I didn't recognise that device. Say \"sync my device\" to start "
+                                               "over."))
+            return await step.end_dialog()
+        try:
+            confirmation = await self.sync.request_confirmation(info.caller, device_id)  # type: ignore[union-attr,arg-type]
+        except GraphError as exc:
+            await step.context.send_activity(graph_error_text(t, exc))
+            return await step.end_dialog()
+        if isinstance(confirmation, SyncOutcome):
+            title, body = outcome_text(t, confirmation)
+            await send_card(step.context, cards.notice_card(title, body, color="Warning"))
+            return await step.end_dialog()
+        step.values["confirmation"] = confirmation.id
+        await send_card(step.context, confirm_card(t, confirmation))
+        return await step.prompt(CONFIRM_PROMPT, PromptOptions(prompt=None))
+
+    async def execute_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        info = turn_info(step.context)
+        answer = parse_yes_no(str(step.result or ""))
+        confirmation_id = step.values.get("confirmation", "")
+        if answer is None:
+            await step.context.send_activity(info.t("I'll leave it there: nothing was synced. The buttons on the "
+                                                    "card still work for a few minutes."))
+            return await step.end_dialog()
+        if answer is False:
+            await self.cancel(step.context, confirmation_id)
+            return await step.end_dialog()
+        await self.run_confirmed(step.context, confirmation_id)
+        return await step.end_dialog()
+
+    def _resolve_choice(self, step: WaterfallStepContext, choice: str) -> str | None:
+        ids = step.values.get("device_ids")
+        if not ids:
+            return choice or None  # came from options or a single device
+        if choice.isdigit() and 1 <= int(choice) <= len(ids):
+            return ids[int(choice) - 1]
+        names = [n.lower() for n in step.values.get("device_names", [])]
+        lowered = choice.lower()
+        hits = [ids[i] for i, n in enumerate(names) if lowered and (lowered == n or lowered in n)]
+        return hits[0] if len(hits) == 1 else None
+
+    # -- shared with the card buttons (stateless, safe on stale or repeated clicks) -----------------
+    async def run_confirmed(self, turn_context: TurnContext, confirmation_id: str) -> dict[str, Any]:
+        """Run the sync for a confirmation; returns the card that replaces the confirmation card."""
+        info = turn_info(turn_context)
+        t = info.t
+        if self.sync is None or info.caller is None:
+            card = done_card(t, *outcome_text(t, SyncOutcome(SyncStatus.FORBIDDEN)))
+            await send_card(turn_context, card)
+            return card
+        quiet = bool(turn_context.turn_state.get(QUIET_KEY))
+        if not quiet:
+            await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        outcome = await self.sync.confirm(info.caller, confirmation_id)
+        title, body = outcome_text(t, outcome)
+        card = done_card(t, title, body)
+        if not quiet:
+            await send_card(turn_context, cards.notice_card(title, body, color="Good" if outcome.ok else "Warning"))
+        if outcome.ok and outcome.device is not None:
+            await self.store.put(_last_key(turn_context, info.caller.aad_object_id), outcome.device.id,
+                                 ttl=7 * 24 * 3600)
+            try:
+                await self.notifier(turn_context, outcome.device)
+            except Exception:
+                log.warning("could not schedule the completion notice", exc_info=True)
+        return card
+
+    async def cancel(self, turn_context: TurnContext, confirmation_id: str) -> dict[str, Any]:
+        info = turn_info(turn_context)
+        if self.sync is not None and info.caller is not None:
+            await self.sync.cancel(info.caller, confirmation_id)
+        card = done_card(info.t, info.t("Sync cancelled"), info.t("OK, nothing was synced."))
+        if not turn_context.turn_state.get(QUIET_KEY):
+            await turn_context.send_activity(info.t("OK, nothing was synced."))
+        return card
+
+    async def report_status(self, turn_context: TurnContext) -> None:
+        """'Is it done?': the state of the last sync this user asked for in this conversation."""
+        info = turn_info(turn_context)
+        t = info.t
+        sync = self.sync
+        record = await self.store.get(_last_key(turn_context, info.caller.aad_object_id)) if info.caller else None
+        device_id = record.value if record else None
+        if sync is None or info.caller is None or not device_id:
+            await turn_context.send_activity(t("I don't have a recent sync for you in this conversation. Say "
+                                               "\"sync my device\" to start one."))
+            return
+        try:
+            status = await sync.status(info.caller, device_id)
+        except PermissionError:
+            await turn_context.send_activity(t("You can sync only your own devices. Helpdesk agents can sync other "
+                                               "users' devices."))
+            return
+        except GraphError as exc:
+            await turn_context.send_activity(graph_error_text(t, exc))
+            return
+        if status is None:
+            await turn_context.send_activity(t("Intune has no sync recorded for this device yet."))
+            return
+        await turn_context.send_activity(t("Last sync: {state} (updated {when}).",
+                                           state=state_label(t, status.state), when=t.relative(status.updated)))
+
+
+def _last_key(turn_context: TurnContext, caller_id: str) -> str:
+    return f"lastsync/{turn_context.activity.conversation.id}/{caller_id}"
+
+
+def state_label(t: Translator, state: str) -> str:
+    return {
+        "pending": t("pending: waiting for the device to check in"), "active": t("in progress"),
+        "done": t("done: the device has checked in"), "failed": t("failed"), "canceled": t("cancelled"),
+        "notSupported": t("not supported on this device"), "none": t("no state yet"),
+    }.get(state, state)
