@@ -1,0 +1,273 @@
+"""Plain values the Intune domain takes and returns.
+
+Frozen dataclasses only: the Teams layer renders them, the CLI prints them, tests compare them.
+Each ``from_graph`` reads the Graph JSON shape (see ``/work/shared/reference/graph-examples``) so
+the mapping from Graph field names lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "ActionStatus",
+    "Caller",
+    "Device",
+    "EnrollmentFailure",
+    "Group",
+    "LicenseDetail",
+    "User",
+    "parse_graph_datetime",
+]
+
+# Graph reports "never" as the minimum DateTimeOffset rather than null.
+_GRAPH_NEVER_YEAR = 1
+
+# Service plans that carry Intune device management (Intune Plan 1 appears in Intune, EMS and M365 SKUs).
+_INTUNE_SERVICE_PLANS = frozenset({"INTUNE_A", "INTUNE_A_VL", "INTUNE_EDU", "INTUNE_SMBIZ", "INTUNE_O365"})
+
+
+def parse_graph_datetime(value: Any) -> datetime | None:
+    """Parse a Graph DateTimeOffset; ``None`` for missing values and Graph's ``0001-01-01`` "never"."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.year == _GRAPH_NEVER_YEAR:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: the Teams user's Entra object id and tenant, as the channel vouched for them."""
+
+    aad_object_id: str
+    tenant_id: str
+    name: str | None = None
+    upn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionStatus:
+    """One entry of a managed device's ``deviceActionResults`` (e.g. the state of the last syncDevice)."""
+
+    action: str
+    state: str
+    started: datetime | None
+    updated: datetime | None
+
+    TERMINAL_STATES = frozenset({"done", "failed", "canceled", "notSupported"})
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> ActionStatus:
+        return cls(
+            action=_str(data, "actionName"),
+            state=_str(data, "actionState") or "none",
+            started=parse_graph_datetime(data.get("startDateTime")),
+            updated=parse_graph_datetime(data.get("lastUpdatedDateTime")),
+        )
+
+    @property
+    def is_sync(self) -> bool:
+        """True for the sync action (Graph spells it ``syncDevice``; be lenient about case)."""
+        return self.action.lower() in {"syncdevice", "sync"}
+
+    @property
+    def finished(self) -> bool:
+        """True once the action reached a state that will not change any more."""
+        return self.state in self.TERMINAL_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """An Intune managed device, reduced to what the helpdesk shows and authorizes on."""
+
+    id: str
+    name: str
+    operating_system: str
+    os_version: str
+    compliance_state: str
+    management_state: str
+    owner_type: str
+    last_sync: datetime | None
+    user_id: str
+    user_principal_name: str
+    user_display_name: str
+    model: str
+    manufacturer: str
+    serial_number: str
+    enrolled: datetime | None
+    action_results: tuple[ActionStatus, ...] = field(default=(), compare=False)
+
+    # Graph property names this class reads; the client asks for exactly these with $select.
+    GRAPH_FIELDS = (
+        "id",
+        "deviceName",
+        "operatingSystem",
+        "osVersion",
+        "complianceState",
+        "managementState",
+        "managedDeviceOwnerType",
+        "lastSyncDateTime",
+        "userId",
+        "userPrincipalName",
+        "userDisplayName",
+        "model",
+        "manufacturer",
+        "serialNumber",
+        "enrolledDateTime",
+    )
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> Device:
+        """Build from a Graph ``managedDevice`` object (list item or single GET)."""
+        return cls(
+            id=_str(data, "id"),
+            name=_str(data, "deviceName"),
+            operating_system=_str(data, "operatingSystem"),
+            os_version=_str(data, "osVersion"),
+            compliance_state=_str(data, "complianceState") or "unknown",
+            management_state=_str(data, "managementState") or "managed",
+            owner_type=_str(data, "managedDeviceOwnerType") or "unknown",
+            last_sync=parse_graph_datetime(data.get("lastSyncDateTime")),
+            user_id=_str(data, "userId"),
+            user_principal_name=_str(data, "userPrincipalName"),
+            user_display_name=_str(data, "userDisplayName"),
+            model=_str(data, "model"),
+            manufacturer=_str(data, "manufacturer"),
+            serial_number=_str(data, "serialNumber"),
+            enrolled=parse_graph_datetime(data.get("enrolledDateTime")),
+            action_results=tuple(
+                ActionStatus.from_graph(item)
+                for item in data.get("deviceActionResults") or ()
+                if isinstance(item, dict)
+            ),
+        )
+
+    @property
+    def sync_status(self) -> ActionStatus | None:
+        """The last syncDevice action Graph reported for this device, if any."""
+        syncs = [a for a in self.action_results if a.is_sync]
+        return syncs[-1] if syncs else None
+
+    @property
+    def pending_removal(self) -> bool:
+        """True when a wipe/retire/delete is pending: syncing such a device is usually not what anyone wants."""
+        return self.management_state in {
+            "wipePending",
+            "retirePending",
+            "deletePending",
+            "wipeIssued",
+            "retireIssued",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An Entra user as the helpdesk needs it."""
+
+    id: str
+    display_name: str
+    upn: str
+    mail: str | None
+    account_enabled: bool | None
+
+    GRAPH_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> User:
+        enabled = data.get("accountEnabled")
+        return cls(
+            id=_str(data, "id"),
+            display_name=_str(data, "displayName"),
+            upn=_str(data, "userPrincipalName"),
+            mail=data.get("mail") or None,
+            account_enabled=enabled if isinstance(enabled, bool) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseDetail:
+    """One license (SKU) assigned to a user, with the names of its service plans."""
+
+    sku_id: str
+    sku_part_number: str
+    service_plans: tuple[str, ...]
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> LicenseDetail:
+        plans = tuple(
+            _str(p, "servicePlanName")
+            for p in data.get("servicePlans") or ()
+            if isinstance(p, dict) and p.get("provisioningStatus", "Success") != "Disabled"
+        )
+        return cls(
+            sku_id=_str(data, "skuId"), sku_part_number=_str(data, "skuPartNumber"), service_plans=plans
+        )
+
+    @property
+    def includes_intune(self) -> bool:
+        """True when this SKU lets the user enroll devices in Intune ("User not found or licensed" otherwise)."""
+        return bool(_INTUNE_SERVICE_PLANS.intersection(self.service_plans))
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """An Entra group the user belongs to (directly or transitively)."""
+
+    id: str
+    display_name: str
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> Group:
+        return cls(id=_str(data, "id"), display_name=_str(data, "displayName"))
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentFailure:
+    """An ``enrollmentTroubleshootingEvent``: one failed enrollment attempt, as the troubleshooting pane lists it."""
+
+    id: str
+    event_datetime: datetime | None
+    correlation_id: str
+    managed_device_identifier: str
+    operating_system: str
+    os_version: str
+    user_id: str
+    device_id: str
+    enrollment_type: str
+    failure_category: str
+    failure_reason: str
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> EnrollmentFailure:
+        return cls(
+            id=_str(data, "id"),
+            event_datetime=parse_graph_datetime(data.get("eventDateTime")),
+            correlation_id=_str(data, "correlationId"),
+            managed_device_identifier=_str(data, "managedDeviceIdentifier"),
+            operating_system=_str(data, "operatingSystem"),
+            os_version=_str(data, "osVersion"),
+            user_id=_str(data, "userId"),
+            device_id=_str(data, "deviceId"),
+            enrollment_type=_str(data, "enrollmentType"),
+            failure_category=_str(data, "failureCategory"),
+            failure_reason=_str(data, "failureReason"),
+        )
+
+
+def utc_now() -> datetime:
+    """Current time, timezone-aware (kept here so every module formats time the same way)."""
+    return datetime.now(UTC)

@@ -1,0 +1,621 @@
+"""Device sync as a two-step, exactly-once, audited operation.
+
+Step 1, ``request_confirmation``: authorize, check the device's cooldown, store a one-time confirmation bound to the
+caller and the device. Step 2, ``confirm``: consume that confirmation atomically, re-authorize against Graph (card
+data is never trusted), reserve the cooldown slot with an eTag write, call syncDevice once, and audit the outcome.
+Failures never leave half a state behind: a failed Graph call releases the cooldown and is audited as a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from intune.authorization import AuthorizationPolicy, Decision, Reason
+from intune.errors import (
+    GraphAuthError,
+    GraphError,
+    GraphForbidden,
+    GraphNotFound,
+    GraphThrottled,
+    GraphTimeout,
+    GraphUnavailable,
+)
+from intune.graph_client import GraphClient
+from intune.models import ActionStatus, Caller, Device, User
+from intune.targets import device_matches, fold, parse_device_target
+from storage.base import ConcurrencyError, Store
+
+__all__ = [
+    "AuditEntry",
+    "Confirmation",
+    "DeviceSearch",
+    "NotAuthorized",
+    "SyncOutcome",
+    "SyncService",
+    "SyncStatus",
+]
+
+logger = logging.getLogger(__name__)
+
+AUDIT_LOG = "audit"
+_CONFIRM_PREFIX = "confirm/"
+_COOLDOWN_PREFIX = "cooldown/"
+_CONFIRMATION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Keep a used-up or expired confirmation's record a while longer so the user hears "expired", not "already used".
+_EXPIRED_GRACE = 3600.0
+
+
+class SyncStatus(StrEnum):
+    """Every way a sync request can end; the Teams layer maps each to a message."""
+
+    REQUESTED = "requested"
+    ALREADY_USED = "already_used"
+    EXPIRED = "expired"
+    NOT_YOURS = "not_yours"
+    FORBIDDEN = "forbidden"
+    COOLDOWN = "cooldown"
+    DEVICE_GONE = "device_gone"
+    THROTTLED = "throttled"
+    TIMEOUT = "timeout"
+    GRAPH_ERROR = "graph_error"
+    PERMISSION_MISSING = "permission_missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A pending, one-time sync confirmation: put ``id`` (only) in the card's submit data."""
+
+    id: str
+    device: Device
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """How a sync request ended.
+
+    ``reason`` refines the status (an authorization ``Reason`` value, the missing permission, a Graph error code);
+    ``retry_at`` is when trying again makes sense (cooldown end, throttling hint); ``last_requested`` is when the
+    device was last synced through the bot (cooldown); ``requested_at`` is when this request was accepted.
+    """
+
+    status: SyncStatus
+    device: Device | None = None
+    request_id: str | None = None
+    reason: str | None = None
+    retry_at: datetime | None = None
+    last_requested: datetime | None = None
+    requested_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is SyncStatus.REQUESTED
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSearch:
+    """Devices answering a request like "Alice's iPad"; empty with ``refused`` set when the caller may not look.
+
+    ``user`` is the other user whose devices these are (agents only); ``candidates`` lists users when a name
+    matched several people; ``unknown_user`` echoes a user hint that matched nobody.
+    """
+
+    devices: tuple[Device, ...]
+    user: User | None = None
+    refused: Reason | None = None
+    as_agent: bool = False
+    candidates: tuple[User, ...] = ()
+    unknown_user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Who asked to sync which device (whose device it is), when, and what happened."""
+
+    at: datetime
+    caller_id: str
+    caller_name: str | None
+    caller_upn: str | None
+    tenant_id: str
+    device_id: str
+    device_name: str | None
+    device_user_id: str | None
+    device_user_upn: str | None
+    outcome: str
+    request_id: str | None = None
+    reason: str | None = None
+    as_agent: bool = False
+    action: str = "syncDevice"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "action": self.action,
+            "caller_id": self.caller_id,
+            "caller_name": self.caller_name,
+            "caller_upn": self.caller_upn,
+            "tenant_id": self.tenant_id,
+            "device_id": self.device_id,
+            "device_name": self.device_name,
+            "device_user_id": self.device_user_id,
+            "device_user_upn": self.device_user_upn,
+            "outcome": self.outcome,
+            "request_id": self.request_id,
+            "reason": self.reason,
+            "as_agent": self.as_agent,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditEntry:
+        return cls(
+            at=datetime.fromisoformat(data["at"]),
+            caller_id=data.get("caller_id", ""),
+            caller_name=data.get("caller_name"),
+            caller_upn=data.get("caller_upn"),
+            tenant_id=data.get("tenant_id", ""),
+            device_id=data.get("device_id", ""),
+            device_name=data.get("device_name"),
+            device_user_id=data.get("device_user_id"),
+            device_user_upn=data.get("device_user_upn"),
+            outcome=data.get("outcome", ""),
+            request_id=data.get("request_id"),
+            reason=data.get("reason"),
+            as_agent=bool(data.get("as_agent", False)),
+            action=data.get("action", "syncDevice"),
+        )
+
+
+class NotAuthorized(PermissionError):
+    """Raised by read operations (``status``) when the caller may not see the device."""
+
+    def __init__(self, outcome: SyncOutcome) -> None:
+        super().__init__(outcome.reason or outcome.status.value)
+        self.outcome = outcome
+
+
+@dataclass(slots=True)
+class _Checked:
+    device: Device | None = None
+    decision: Decision | None = None
+    outcome: SyncOutcome | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SyncService:
+    """Find devices, confirm and run syncDevice exactly once, report status, keep the audit trail.
+
+    ``clock`` returns epoch seconds; it governs confirmation expiry and cooldowns (tests inject a fake one).
+    """
+
+    def __init__(
+        self,
+        graph: GraphClient,
+        store: Store,
+        authz: AuthorizationPolicy,
+        *,
+        confirmation_ttl: float = 600.0,
+        cooldown: float = 300.0,
+        clock: Callable[[], float] = time.time,
+        audit_log_name: str = AUDIT_LOG,
+    ) -> None:
+        self._graph = graph
+        self._store = store
+        self._authz = authz
+        self._ttl = confirmation_ttl
+        self._cooldown = cooldown
+        self._clock = clock
+        self._audit_log = audit_log_name
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    # ------------------------------------------------------------------------------------------- finding devices
+
+    async def devices_for(self, caller: Caller, target: str | None = None) -> DeviceSearch:
+        """The caller's own devices, or (agents only) another user's, or devices matching a name.
+
+        ``target`` is free text ("DESKTOP-42", "alice@contoso.com's iPhone", "l'iPad d'Alice"); an end user only
+        ever gets their own devices back.
+        """
+        tenant = self._authz.tenant_decision(caller)
+        if not tenant:
+            return DeviceSearch((), refused=tenant.reason)
+        if not target or not target.strip():
+            return DeviceSearch(tuple(await self._graph.list_user_devices(caller.aad_object_id)))
+
+        user_hint, device_hint = parse_device_target(target)
+        if user_hint and not self._is_self(caller, user_hint):
+            return await self._other_users_devices(caller, target, user_hint, device_hint)
+
+        own = await self._graph.list_user_devices(caller.aad_object_id)
+        literal = [d for d in own if fold(d.name) == fold(target)]
+        matches = literal or [d for d in own if device_matches(d, device_hint)]
+        if matches or not device_hint:
+            return DeviceSearch(tuple(matches))
+        agent = await self._authz.agent_decision(caller)
+        if not agent:
+            return DeviceSearch(())
+        found = await self._graph.find_devices(name=device_hint)
+        if not found:
+            found = await self._graph.find_devices(name=device_hint, name_prefix=True)
+        return DeviceSearch(tuple(found), as_agent=True)
+
+    async def _other_users_devices(
+        self, caller: Caller, target: str, user_hint: str, device_hint: str | None
+    ) -> DeviceSearch:
+        agent = await self._authz.agent_decision(caller)
+        if not agent:
+            # "Alice's iPhone" may simply be the literal name of one of the caller's own devices.
+            own = await self._graph.list_user_devices(caller.aad_object_id)
+            literal = tuple(d for d in own if fold(d.name) == fold(target))
+            return DeviceSearch(literal) if literal else DeviceSearch((), refused=agent.reason)
+
+        users = await self._resolve_user(user_hint)
+        if len(users) != 1:
+            literal = tuple(await self._graph.find_devices(name=target.strip()))
+            if literal:
+                return DeviceSearch(literal, as_agent=True)
+            if users:
+                return DeviceSearch((), as_agent=True, candidates=tuple(users))
+            return DeviceSearch((), as_agent=True, unknown_user=user_hint)
+        user = users[0]
+        devices = await self._graph.list_user_devices(user.id)
+        return DeviceSearch(
+            tuple(d for d in devices if device_matches(d, device_hint)), user=user, as_agent=True
+        )
+
+    async def _resolve_user(self, hint: str) -> list[User]:
+        """Users a hint designates: a UPN exactly, else names starting with it (an exact name wins)."""
+        if "@" in hint:
+            try:
+                return [await self._graph.get_user(hint)]
+            except GraphNotFound:
+                return []
+        users = await self._graph.find_users(hint)
+        wanted = fold(hint)
+        exact = [
+            u
+            for u in users
+            if fold(u.display_name) == wanted
+            or fold(u.display_name.split(" ")[0]) == wanted
+            or fold(u.upn.split("@")[0]) == wanted
+        ]
+        return exact if len(exact) == 1 else (exact or users)
+
+    @staticmethod
+    def _is_self(caller: Caller, hint: str) -> bool:
+        wanted = fold(hint)
+        names = {fold(caller.aad_object_id)}
+        if caller.upn:
+            names |= {fold(caller.upn), fold(caller.upn.split("@")[0])}
+        if caller.name:
+            names |= {fold(caller.name), fold(caller.name.split(" ")[0])}
+        return wanted in names
+
+    # ------------------------------------------------------------------------------------------- sync
+
+    async def request_confirmation(self, caller: Caller, device_id: str) -> Confirmation | SyncOutcome:
+        """Authorize and check the cooldown, then store a one-time confirmation; a ``SyncOutcome`` says why not."""
+        checked = await self._authorized_device(caller, device_id)
+        if checked.outcome is not None:
+            return checked.outcome
+        device = checked.device
+        assert device is not None
+        cooldown = await self._active_cooldown(device)
+        if cooldown is not None:
+            return cooldown
+        confirmation_id = secrets.token_urlsafe(24)
+        now = self._clock()
+        expires_at = now + self._ttl
+        await self._store.put(
+            _CONFIRM_PREFIX + confirmation_id,
+            {
+                "nonce": uuid.uuid4().hex,
+                "caller_id": caller.aad_object_id,
+                "tenant_id": caller.tenant_id,
+                "device_id": device.id,
+                "device_name": device.name,
+                "device_user_id": device.user_id,
+                "device_user_upn": device.user_principal_name,
+                "created": now,
+                "expires_at": expires_at,
+            },
+            etag="*",
+            ttl=self._ttl + _EXPIRED_GRACE,
+        )
+        return Confirmation(confirmation_id, device, datetime.fromtimestamp(expires_at, UTC))
+
+    async def confirm(
+        self, caller: Caller, confirmation_id: str, *, device_id: str | None = None
+    ) -> SyncOutcome:
+        """Run the confirmed sync exactly once. ``device_id`` (from card data) is only cross-checked, never used."""
+        if not isinstance(confirmation_id, str) or not _CONFIRMATION_ID.match(confirmation_id):
+            return SyncOutcome(SyncStatus.ALREADY_USED)
+        key = _CONFIRM_PREFIX + confirmation_id
+        record = await self._store.get(key)
+        if record is None:
+            return SyncOutcome(SyncStatus.ALREADY_USED)
+        bound = record.value
+        if bound.get("caller_id", "").lower() != caller.aad_object_id.lower() or (
+            (bound.get("tenant_id") or "").lower() != (caller.tenant_id or "").lower()
+        ):
+            # Not consumed: someone else's click must not burn the owner's confirmation.
+            return await self._finish(caller, bound, SyncOutcome(SyncStatus.NOT_YOURS))
+        if device_id is not None and device_id != bound.get("device_id"):
+            await self._store.consume(key)
+            return await self._finish(
+                caller, bound, SyncOutcome(SyncStatus.FORBIDDEN, reason="device_mismatch")
+            )
+
+        consumed = await self._store.consume(key)
+        if consumed is None or consumed.get("nonce") != bound.get("nonce"):
+            return SyncOutcome(SyncStatus.ALREADY_USED)
+        if self._clock() >= float(consumed.get("expires_at", 0)):
+            return await self._finish(caller, consumed, SyncOutcome(SyncStatus.EXPIRED))
+
+        checked = await self._authorized_device(caller, str(consumed["device_id"]))
+        if checked.outcome is not None:
+            return await self._finish(caller, consumed, checked.outcome, checked.decision)
+        device = checked.device
+        assert device is not None
+
+        reservation = await self._reserve_cooldown(device, caller)
+        if isinstance(reservation, SyncOutcome):
+            return await self._finish(caller, consumed, reservation, checked.decision)
+
+        requested_at = self._now()
+        try:
+            request_id = await self._graph.sync_device(device.id)
+        except GraphError as exc:
+            await self._release_cooldown(device.id, reservation)
+            outcome = self._graph_failure(exc, device)
+            logger.warning("syncDevice failed for %s: %s", device.id, outcome.status)
+            return await self._finish(caller, consumed, outcome, checked.decision)
+
+        until = reservation["until"]
+        try:
+            await self._store.put(
+                _COOLDOWN_PREFIX + device.id,
+                {
+                    **{k: v for k, v in reservation.items() if k != "_etag"},
+                    "state": "requested",
+                    "request_id": request_id,
+                },
+                etag=reservation["_etag"],
+                ttl=self._cooldown or None,
+            )
+        except ConcurrencyError:
+            logger.info("cooldown record for %s changed meanwhile; keeping the newer one", device.id)
+        outcome = SyncOutcome(
+            SyncStatus.REQUESTED,
+            device,
+            request_id=request_id,
+            reason=checked.decision.reason.value if checked.decision else None,
+            retry_at=datetime.fromtimestamp(until, UTC),
+            requested_at=requested_at,
+        )
+        return await self._finish(caller, consumed, outcome, checked.decision)
+
+    async def cancel(self, caller: Caller, confirmation_id: str) -> bool:
+        """Withdraw a pending confirmation ("No"); only its own caller can. True when one was withdrawn."""
+        if not isinstance(confirmation_id, str) or not _CONFIRMATION_ID.match(confirmation_id):
+            return False
+        key = _CONFIRM_PREFIX + confirmation_id
+        record = await self._store.get(key)
+        if record is None or record.value.get("caller_id") != caller.aad_object_id:
+            return False
+        return await self._store.consume(key) is not None
+
+    async def status(self, caller: Caller, device_id: str) -> ActionStatus | None:
+        """The device's last sync state as Graph reports it (pending/done...); raises ``NotAuthorized``."""
+        checked = await self._authorized_device(caller, device_id, with_actions=True)
+        if checked.outcome is not None:
+            if checked.outcome.status in {SyncStatus.FORBIDDEN, SyncStatus.DEVICE_GONE}:
+                raise NotAuthorized(checked.outcome)
+            raise GraphError(f"status unavailable: {checked.outcome.status}", code=checked.outcome.reason)
+        assert checked.device is not None
+        return checked.device.sync_status
+
+    async def wait_for_completion(
+        self,
+        device_id: str,
+        *,
+        timeout: float = 120.0,
+        interval: float = 5.0,
+        since: datetime | None = None,
+    ) -> ActionStatus | None:
+        """Poll until the sync action finishes (done/failed...) or ``timeout``; returns the last state seen.
+
+        For the bot's proactive "your device has checked in" message; ``since`` ignores older sync entries. Call it
+        only after ``confirm`` succeeded for this device (it does not re-authorize).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        last: ActionStatus | None = None
+        while True:
+            try:
+                actions = await self._graph.device_action_results(device_id)
+            except (GraphThrottled, GraphTimeout, GraphUnavailable) as exc:
+                logger.info("status poll for %s failed (%s); will retry", device_id, type(exc).__name__)
+                actions = []
+            for action in actions:
+                if action.is_sync and (
+                    since is None or action.started is None or action.started >= _minus(since, 2.0)
+                ):
+                    last = action
+            if last is not None and last.finished:
+                return last
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return last
+            await asyncio.sleep(min(interval, remaining))
+
+    # ------------------------------------------------------------------------------------------- audit
+
+    async def audit_log(self, limit: int | None = None, device_name: str | None = None) -> list[AuditEntry]:
+        """Audit entries, newest first, optionally only those for a device name (case/accent-insensitive)."""
+        if device_name is None:
+            raw = await self._store.read_log(self._audit_log, limit=limit)
+            entries = [AuditEntry.from_dict(e) for e in raw]
+        else:
+            wanted = fold(device_name)
+            raw = await self._store.read_log(self._audit_log)
+            entries = [
+                AuditEntry.from_dict(e)
+                for e in raw
+                if fold(e.get("device_name") or "") == wanted or e.get("device_id") == device_name
+            ]
+            if limit is not None:
+                entries = entries[-limit:] if limit > 0 else []
+        entries.reverse()
+        return entries
+
+    async def who_synced(self, device_name: str) -> list[AuditEntry]:
+        """Successful sync requests for a device, newest first."""
+        return [
+            e
+            for e in await self.audit_log(device_name=device_name)
+            if e.outcome == SyncStatus.REQUESTED.value
+        ]
+
+    # ------------------------------------------------------------------------------------------- internals
+
+    async def _authorized_device(
+        self, caller: Caller, device_id: str, *, with_actions: bool = False
+    ) -> _Checked:
+        """Fetch the device from Graph and decide; the only source of truth for ownership."""
+        tenant = self._authz.tenant_decision(caller)
+        if not tenant:
+            return _Checked(
+                outcome=SyncOutcome(SyncStatus.FORBIDDEN, reason=tenant.reason.value), decision=tenant
+            )
+        try:
+            device = await self._graph.get_device(device_id, with_actions=with_actions)
+        except ValueError:  # not even a valid path segment
+            return _Checked(outcome=SyncOutcome(SyncStatus.DEVICE_GONE))
+        except GraphError as exc:
+            return _Checked(outcome=self._graph_failure(exc, None))
+        decision = await self._authz.can_act_on(caller, device)
+        if not decision:
+            return _Checked(
+                device=device,
+                decision=decision,
+                outcome=SyncOutcome(SyncStatus.FORBIDDEN, device, reason=decision.reason.value),
+            )
+        return _Checked(device=device, decision=decision)
+
+    async def _active_cooldown(self, device: Device) -> SyncOutcome | None:
+        record = await self._store.get(_COOLDOWN_PREFIX + device.id)
+        if record is None or float(record.value.get("until", 0)) <= self._clock():
+            return None
+        return self._cooldown_outcome(device, record.value)
+
+    def _cooldown_outcome(self, device: Device, value: dict[str, Any]) -> SyncOutcome:
+        return SyncOutcome(
+            SyncStatus.COOLDOWN,
+            device,
+            retry_at=datetime.fromtimestamp(float(value.get("until", 0)), UTC),
+            last_requested=datetime.fromtimestamp(float(value.get("at", 0)), UTC),
+            request_id=value.get("request_id"),
+        )
+
+    async def _reserve_cooldown(self, device: Device, caller: Caller) -> dict[str, Any] | SyncOutcome:
+        """Claim the device's cooldown slot atomically (eTag write), so two confirmations cannot both sync."""
+        key = _COOLDOWN_PREFIX + device.id
+        record = await self._store.get(key)
+        now = self._clock()
+        if record is not None and float(record.value.get("until", 0)) > now:
+            return self._cooldown_outcome(device, record.value)
+        value = {
+            "token": uuid.uuid4().hex,
+            "at": now,
+            "until": now + self._cooldown,
+            "by": caller.aad_object_id,
+            "state": "in_flight",
+        }
+        try:
+            etag = await self._store.put(
+                key, value, etag=record.etag if record is not None else "*", ttl=self._cooldown or None
+            )
+        except ConcurrencyError:
+            current = await self._store.get(key)
+            return self._cooldown_outcome(device, current.value if current else value)
+        return {**value, "_etag": etag}
+
+    async def _release_cooldown(self, device_id: str, reservation: dict[str, Any]) -> None:
+        key = _COOLDOWN_PREFIX + device_id
+        record = await self._store.get(key)
+        if record is not None and record.value.get("token") == reservation.get("token"):
+            await self._store.delete(key)
+
+    def _graph_failure(self, exc: GraphError, device: Device | None) -> SyncOutcome:
+        request_id = exc.request_id
+        if isinstance(exc, GraphForbidden):
+            return SyncOutcome(SyncStatus.PERMISSION_MISSING, device, request_id, reason=exc.permission)
+        if isinstance(exc, GraphNotFound):
+            return SyncOutcome(SyncStatus.DEVICE_GONE, device, request_id, reason=exc.code)
+        if isinstance(exc, GraphThrottled):
+            retry_at = (
+                datetime.fromtimestamp(self._clock() + exc.retry_after, UTC)
+                if exc.retry_after is not None
+                else None
+            )
+            return SyncOutcome(SyncStatus.THROTTLED, device, request_id, reason=exc.code, retry_at=retry_at)
+        if isinstance(exc, GraphTimeout):
+            return SyncOutcome(SyncStatus.TIMEOUT, device, request_id)
+        if isinstance(exc, GraphAuthError):
+            return SyncOutcome(SyncStatus.GRAPH_ERROR, device, request_id, reason="auth")
+        return SyncOutcome(
+            SyncStatus.GRAPH_ERROR, device, request_id, reason=exc.code or str(exc.status or "")
+        )
+
+    async def _finish(
+        self,
+        caller: Caller,
+        bound: dict[str, Any],
+        outcome: SyncOutcome,
+        decision: Decision | None = None,
+    ) -> SyncOutcome:
+        """Append the audit entry for a confirm attempt and return its outcome."""
+        device = outcome.device
+        entry = AuditEntry(
+            at=self._now(),
+            caller_id=caller.aad_object_id,
+            caller_name=caller.name,
+            caller_upn=caller.upn,
+            tenant_id=caller.tenant_id,
+            device_id=device.id if device else str(bound.get("device_id", "")),
+            device_name=device.name if device else bound.get("device_name"),
+            device_user_id=device.user_id if device else bound.get("device_user_id"),
+            device_user_upn=device.user_principal_name if device else bound.get("device_user_upn"),
+            outcome=outcome.status.value,
+            request_id=outcome.request_id,
+            reason=outcome.reason,
+            as_agent=bool(decision and decision.as_agent),
+        )
+        try:
+            await self._store.append(self._audit_log, entry.to_dict())
+        except Exception:  # the audit must not turn a done sync into an error for the user; but say it loudly
+            logger.exception("could not write the audit entry for device %s", entry.device_id)
+        logger.info(
+            "sync %s: device=%s caller=%s request-id=%s",
+            outcome.status.value,
+            entry.device_id,
+            entry.caller_id,
+            outcome.request_id,
+        )
+        return outcome
+
+
+def _minus(moment: datetime, seconds: float) -> datetime:
+    return datetime.fromtimestamp(moment.timestamp() - seconds, UTC)
