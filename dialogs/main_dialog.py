@@ -69,8 +69,10 @@ class MainDialog(ComponentDialog):
     async def choice_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         """The answer to "did you mean": a number, "none", or a new question."""
         info = turn_info(step.context)
-        reply = str(step.result or "").strip().lower().rstrip(".!")
         suggestions = step.values.get("suggestions") or []
+        if not suggestions:  # a child flow (sync) has finished: nothing more to do
+            return await step.end_dialog()
+        reply = str(step.result or "").strip().lower().rstrip(".!")
         if reply.isdigit() and 1 <= int(reply) <= len(suggestions):
             kind, entry_id = suggestions[int(reply) - 1]
             entry = self.kb.get(kind, entry_id)

@@ -119,7 +119,7 @@ async def test_welcome_card_when_bot_added(client: TestClient) -> None:
 
 async def test_feedback_is_recorded_with_answer_id(alice: Chat, store: Store) -> None:
     replies = await alice.say("0x87D1FDE8")
-    like = [d for d in action_data(replies, "feedback") if d["reaction"] == "like"][0]
+    like = next(d for d in action_data(replies, "feedback") if d["reaction"] == "like")
     await alice.click(like)
     log = await store.read_log("feedback")
     assert log and log[-1]["answer"] == "error:-2016281112" and log[-1]["reaction"] == "like"

@@ -1,0 +1,173 @@
+"""`python -m bot chat`: talk to the same bot and dialogs from a terminal, no Teams needed.
+
+The real app runs on loopback; each line you type is POSTed as a Teams-shaped activity with
+expectReplies. Cards are printed as text and their buttons numbered: type /1, /2 ... to click.
+Proactive messages (a sync finishing) arrive through a tiny local "channel" and print as they come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import create_app
+from bot.logs import setup_logging
+from bot.settings import Settings
+
+DEMO_USERS = {
+    "alice": ("a11ce000-0000-4000-8000-000000000001", "Alice Martin"),
+    "bob": ("b0b00000-0000-4000-8000-000000000002", "Bob Nguyen"),
+    "chloe": ("c410e000-0000-4000-8000-000000000003", "Chloé Dubois"),
+    "agent": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
+    "helene": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
+    "david": ("da71d000-0000-4000-8000-000000000005", "David Lab"),
+}
+DEMO_TENANT = "c0a70500-0000-4000-8000-000000000000"
+
+
+def render_card(card: dict[str, Any], buttons: list[dict[str, Any]]) -> list[str]:
+    """A card as indented lines of text; its actions are appended to ``buttons`` and numbered."""
+    lines: list[str] = []
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            kind = item.get("type")
+            if kind == "TextBlock" and item.get("text"):
+                bold = item.get("weight") == "Bolder"
+                text = str(item["text"])
+                lines.append(f"  {text.upper() if bold and len(text) < 60 else text}")
+            elif kind == "FactSet":
+                lines.extend(f"    {f['title']}: {f['value']}" for f in item.get("facts", []))
+            elif kind == "Container":
+                walk(item.get("items", []))
+
+    walk(card.get("body", []))
+    for action in card.get("actions", []):
+        buttons.append(action)
+        label = action.get("title", "")
+        if action.get("type") == "Action.OpenUrl":
+            label += f" <{action.get('url')}>"
+        lines.append(f"    [/{len(buttons)}] {label}")
+    return lines
+
+
+def render_activity(activity: dict[str, Any], buttons: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    if activity.get("text"):
+        lines.append("  " + str(activity["text"]).replace("\n", "\n  "))
+    for attachment in activity.get("attachments") or []:
+        if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+            lines.extend(render_card(attachment.get("content") or {}, buttons))
+    return lines
+
+
+class _Channel(BaseHTTPRequestHandler):
+    """Receives proactive messages the bot sends to its serviceUrl (in a thread: the SDK posts synchronously)."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        try:
+            activity = json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError:
+            activity = {}
+        if activity.get("type") == "message":
+            lines = render_activity(activity, [])
+            if lines:
+                print("\nbot (notification):\n" + "\n".join(lines) + "\n> ", end="", flush=True)
+        body = json.dumps({"id": uuid.uuid4().hex}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+async def _run(lang: str, as_user: str) -> int:
+    settings = Settings.from_env()
+    channel = ThreadingHTTPServer(("127.0.0.1", 0), _Channel)
+    threading.Thread(target=channel.serve_forever, daemon=True).start()
+    service_url = f"http://127.0.0.1:{channel.server_address[1]}/"
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}/api/messages"
+    user_id, user_name = DEMO_USERS.get(as_user, DEMO_USERS["alice"])
+    conversation = f"chat-{uuid.uuid4().hex[:8]}"
+    buttons: list[dict[str, Any]] = []
+    base = {
+        "channelId": "msteams", "serviceUrl": service_url, "locale": "fr-FR" if lang == "fr" else "en-US",
+        "from": {"id": f"29:{user_id}", "name": user_name, "aadObjectId": user_id},
+        "recipient": {"id": "28:intune-helpdesk", "name": "Intune Helpdesk"},
+        "conversation": {"id": conversation, "conversationType": "personal", "tenantId": DEMO_TENANT},
+        "channelData": {"tenant": {"id": DEMO_TENANT}},
+    }
+    print(f"Intune helpdesk bot — terminal chat as {user_name} ({lang}). Type /quit to leave, /N to click a button.")
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession() as http:
+
+        async def send(activity: dict[str, Any]) -> None:
+            async with http.post(url, json={**base, "id": uuid.uuid4().hex, **activity}) as resp:
+                body = await resp.json(content_type=None) if resp.content_length != 0 else None
+            buttons.clear()
+            lines: list[str] = []
+            if isinstance(body, dict) and "activities" in body:
+                for reply in body["activities"]:
+                    if reply.get("type") == "message":
+                        lines.extend(render_activity(reply, buttons))
+            elif isinstance(body, dict) and body.get("type") == "application/vnd.microsoft.card.adaptive":
+                lines.extend(render_card(body.get("value") or {}, buttons))
+            elif isinstance(body, dict) and isinstance(body.get("value"), str):
+                lines.append("  " + body["value"])
+            print("bot:\n" + "\n".join(lines) if lines else "bot: (no reply)")
+
+        await send({"type": "conversationUpdate", "membersAdded": [{"id": "28:intune-helpdesk"}],
+                    "deliveryMode": "expectReplies"})
+        while True:
+            try:
+                line = await loop.run_in_executor(None, lambda: input("> "))
+            except (EOFError, KeyboardInterrupt):
+                break
+            line = line.strip()
+            if line in ("/quit", "/exit", "/q"):
+                break
+            if line.startswith("/") and line[1:].isdigit():
+                index = int(line[1:]) - 1
+                if not 0 <= index < len(buttons):
+                    print("  (no such button)")
+                    continue
+                action = buttons[index]
+                if action.get("type") == "Action.OpenUrl":
+                    print(f"  open {action.get('url')}")
+                elif action.get("type") == "Action.Execute":
+                    await send({"type": "invoke", "name": "adaptiveCard/action",
+                                "value": {"action": {"type": "Action.Execute", "verb": action.get("verb"),
+                                                     "data": action.get("data")}}})
+                else:
+                    await send({"type": "message", "value": action.get("data"), "deliveryMode": "expectReplies"})
+                continue
+            if line:
+                await send({"type": "message", "text": line, "deliveryMode": "expectReplies"})
+    await runner.cleanup()
+    channel.shutdown()
+    return 0
+
+
+def main(lang: str = "en", as_user: str = "alice") -> int:
+    setup_logging("WARNING", json_logs=False)
+    logging.getLogger("bot.app").setLevel(logging.ERROR)
+    logging.getLogger("bot.services").setLevel(logging.ERROR)
+    return asyncio.run(_run(lang, as_user)) if sys.stdin else 0
