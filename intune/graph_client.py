@@ -627,7 +627,8 @@ class GraphClient:
             )
             body = resp.body if isinstance(resp.body, dict) else {}
             found.update(str(g) for g in body.get("value") or ())
-        return {g for g in ids if g in found or g.lower() in {f.lower() for f in found}}
+        found_lower = {f.lower() for f in found}
+        return {g for g in ids if g.lower() in found_lower}
 
     _USER_SELECT = ",".join(User.GRAPH_FIELDS)
 

@@ -436,9 +436,14 @@ class SyncService:
     ) -> ActionStatus | None:
         """Poll until the sync action finishes (done/failed...) or ``timeout``; returns the last state seen.
 
-        For the bot's proactive "your device has checked in" message; ``since`` ignores older sync entries. Call it
-        only after ``confirm`` succeeded for this device (it does not re-authorize).
+        For the bot's proactive "your device has checked in" message; ``since`` ignores older sync entries (by
+        default: the time of the last sync requested through this service, so an old "done" is not mistaken for the
+        new one). Call it only after ``confirm`` succeeded for this device (it does not re-authorize).
         """
+        if since is None:
+            record = await self._store.get(_COOLDOWN_PREFIX + device_id)
+            if record is not None and record.value.get("state") == "requested":
+                since = datetime.fromtimestamp(float(record.value["at"]), UTC)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         last: ActionStatus | None = None

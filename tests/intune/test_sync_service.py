@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -94,6 +95,23 @@ async def test_status_and_completion(service: SyncService, tenant: DemoTenant) -
     )
     assert done is not None and done.state == "done" and done.finished
     assert done.started is not None and done.started > before.started
+    assert outcome.requested_at is not None and done.started >= outcome.requested_at - timedelta(seconds=1)
+
+
+async def test_completion_ignores_the_previous_sync(
+    service: SyncService, fake: FakeGraphServer, tenant: DemoTenant
+) -> None:
+    # Real Graph may still show the previous "done" right after the POST: the new request must not match it.
+    alice = tenant.caller("alice")
+    confirmation = await _confirmation(service, alice, DEMO_IDS.alice_pc)
+    old_entry = dict(fake.state.devices[DEMO_IDS.alice_pc]["deviceActionResults"][0])
+    assert (await service.confirm(alice, confirmation.id)).ok
+    fake.state.devices[DEMO_IDS.alice_pc]["deviceActionResults"] = [old_entry]  # Graph not caught up yet
+    fake.state.pending_syncs.pop(DEMO_IDS.alice_pc)
+
+    status = await service.wait_for_completion(DEMO_IDS.alice_pc, timeout=0.2, interval=0.05)
+
+    assert status is None
 
 
 async def test_wait_for_completion_times_out_with_last_state(tenant: DemoTenant) -> None:
