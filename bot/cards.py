@@ -163,7 +163,7 @@ def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator) ->
         title=text.name,
         facts=[],
         body_heading=t("What it means"),
-        body=_clip(f"{text.details}\n\n**{t('What to do')}:** {text.remediation}"),
+        body=_clip(text.details + "\n\n" + t("**What to do:** {remediation}", remediation=text.remediation)),
         note="",
         actions=actions,
     )

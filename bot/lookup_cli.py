@@ -6,6 +6,7 @@ import json
 import sys
 from typing import TextIO
 
+from bot.i18n import Translator
 from knowledge import KnowledgeBase, LookupResult, Matcher
 from knowledge.answers import as_dict, explanation
 
@@ -44,24 +45,12 @@ def run_jsonl(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
     return 0
 
 
-_LABELS = {
-    "en": {"unknown": "I don't know this code: {code}. Check it was copied whole, or ask your helpdesk.",
-           "none": "No confident answer. Try pasting the exact message or code.",
-           "suggest": "Did you mean:", "truncated": "(Only the start of your text was read.)",
-           "retry_yes": "Retrying helps: yes", "retry_no": "Retrying helps: no"},
-    "fr": {"unknown": "Je ne connais pas ce code : {code}. Vérifiez qu'il est complet, ou contactez le support.",
-           "none": "Pas de réponse sûre. Essayez de coller le message ou le code exact.",
-           "suggest": "Vouliez-vous dire :", "truncated": "(Seul le début de votre texte a été lu.)",
-           "retry_yes": "Réessayer aide : oui", "retry_no": "Réessayer aide : non"},
-}
-
-
 def render_text(result: LookupResult, lang: str, kb: KnowledgeBase) -> str:
     """A readable answer for a person at a terminal."""
-    labels = _LABELS[lang]
+    t = Translator(lang)
     out: list[str] = []
     if result.truncated:
-        out.append(labels["truncated"])
+        out.append(t("Your message was long: I read only its beginning."))
     for m in result.matches:
         d = as_dict(m.entry, lang, kb, m.score)
         head = " ".join(str(x) for x in (d["code"], d["hex"] and f"({d['hex']})") if x)
@@ -69,16 +58,17 @@ def render_text(result: LookupResult, lang: str, kb: KnowledgeBase) -> str:
         out.append("  " + explanation(m.entry, lang, kb).replace("\n", "\n  "))
         retry = getattr(m.entry, "retryable", None)
         if retry is not None:
-            out.append("  " + labels["retry_yes" if retry else "retry_no"])
-    for code in result.unknown_codes:
-        out.append(labels["unknown"].format(code=code))
-    for sub in result.unknown_subcodes:
-        out.append(labels["unknown"].format(code=sub))
+            out.append("  " + (t("Yes: sync the device and try again") if retry
+                               else t("No: the app becomes available again after seven days")))
+    unknown = [str(c) for c in result.unknown_codes] + list(result.unknown_subcodes)
+    if unknown:
+        out.append(t("I don't know this code") + ": " + ", ".join(unknown))
     if not result.matches and result.suggestions:
-        out.append(labels["suggest"])
+        out.append(t("Did you mean…"))
         out.extend(f"  - {m.entry.title(lang)}" for m in result.suggestions)
     if not out or (not result.matches and not result.suggestions and not result.found_code):
-        out.append(labels["none"])
+        out.append(t("Sorry, I don't have an answer for that. Paste the exact error code or message, or type "
+                     "\"help\" to see what I can do."))
     return "\n".join(out)
 
 

@@ -77,6 +77,11 @@ async def open_services(settings: Settings, *, store: Store | None = None,
                                    client_secret=settings.graph_client_secret,
                                    authority_host=settings.graph_authority_host)
         graph = GraphClient(tokens, base_url=settings.graph_base_url)
+
+        async def close_tokens() -> None:
+            tokens.close()
+
+        services._closers.append(close_tokens)
         log.info("using Microsoft Graph at %s for tenant %s", settings.graph_base_url, settings.graph_tenant_id)
     services.graph = graph
     services._closers.append(graph.close)

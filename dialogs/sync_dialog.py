@@ -182,8 +182,9 @@ class SyncDialog(ComponentDialog):
         if len(devices) == 1:
             return await step.next(devices[0].id)
         shown = devices[:MAX_LISTED]
-        step.values["device_ids"] = [d.id for d in shown]
-        step.values["device_names"] = [d.name for d in shown]
+        # Numbers refer to the rows shown; names may name any of the devices found.
+        step.values["device_ids"] = [d.id for d in devices]
+        step.values["device_names"] = [d.name for d in devices]
         items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {device_line(t, d)}"}
                  for i, d in enumerate(shown, start=1)]
         actions = [cards.submit(f"{i}. {d.name}"[:40], {"action": "sync_pick", "device_id": d.id})
@@ -238,7 +239,7 @@ class SyncDialog(ComponentDialog):
         ids = step.values.get("device_ids")
         if not ids:
             return choice or None  # came from options or a single device
-        if choice.isdigit() and 1 <= int(choice) <= len(ids):
+        if choice.isdigit() and 1 <= int(choice) <= min(len(ids), MAX_LISTED):
             return ids[int(choice) - 1]
         names = [n.lower() for n in step.values.get("device_names", [])]
         lowered = choice.lower()
