@@ -1,76 +1,176 @@
 """Text normalisation shared by the index (at load) and the queries (at search time).
 
-Both sides go through the same steps so that "Échec", "echec" and "ECHEC" meet, and so that
-synonyms declared in a language's ``_common.yaml`` rewrite both the catalogue and the query to
-one canonical wording.
+Both sides go through the same steps so that "Échec", "echec" and "ECHEC" meet:
+
+1. fold: lower case, no accents, no apostrophes or punctuation;
+2. chatter people wrap around a pasted message is dropped (queries only);
+3. every word is cut to a light stem ("wiped", "wiping" -> "wip"; "désactivée", "désactiver" ->
+   "desactiv"), so plural and verb endings of either language meet;
+4. synonyms declared in the languages' ``_common.yaml`` rewrite the stemmed text to one wording
+   (variants are stemmed too, so "réinitialisée" meets the variant "réinitialiser");
+5. words that carry no meaning are dropped.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+__all__ = ["Vocabulary", "fold", "stem"]
+
 _APOSTROPHES = str.maketrans({"’": " ", "'": " ", "‘": " ", "`": " ", "´": " "})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# Endings cut from a folded word, longest first; one cut per word, after a plural "s".
+# "-ation" joins nouns to their verbs in both languages (configuration / configurer / configure).
+_SUFFIXES: tuple[str, ...] = ("ations", "ation", "ings", "ing", "ees", "ee", "es", "ed", "er", "ez", "e")
+_MIN_STEM = 4
 
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and apostrophes, and reduce punctuation to single spaces."""
     text = _INVISIBLE.sub("", text)
     text = unicodedata.normalize("NFKD", text.lower()).translate(_APOSTROPHES)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("œ", "oe").replace("æ", "ae")
+    if not text.isascii():
+        text = _COMBINING.sub("", text).replace("œ", "oe").replace("æ", "ae")
     return _NON_WORD.sub(" ", text).strip()
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light English/French stem of a folded word: endings only, never below four letters.
+
+    Deliberately crude (no dictionary): it only has to be the same for a word's forms, and it
+    runs on the catalogue and the query alike, so an odd stem still meets itself.
+    """
+    if len(word) <= _MIN_STEM or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > _MIN_STEM + 1:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of ``phrases`` as whole words, longest first so the longest wins."""
+    ordered = sorted({p for p in phrases if p}, key=lambda p: (-len(p), p))
+    if not ordered:
+        return None
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![a-z0-9])")
+
+
+def _resolve(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Variant -> wording, where every phrase linked by synonym rules gets one wording.
+
+    The languages declare the same idea both ways ("sync" lists "synchronisation", which lists
+    "sync"); linked wordings become one, the first declared wins, and rewriting never loops.
+    """
+    parent: dict[str, str] = {}
+    order: dict[str, int] = {}
+
+    def root(x: str) -> str:
+        if x not in parent:
+            parent[x] = x
+            order[x] = len(order)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for canonical, variant in edges:
+        if canonical and variant:
+            a, b = root(canonical), root(variant)
+            if a != b:
+                a, b = (a, b) if order[a] < order[b] else (b, a)
+                parent[b] = a
+    return {phrase: root(phrase) for phrase in parent if root(phrase) != phrase}
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What a language's ``_common.yaml`` declares: words to skip and phrases to rewrite."""
+    """What the languages' ``_common.yaml`` declare: words to skip, phrases to drop or rewrite."""
 
     skip_words: frozenset[str] = frozenset()
-    skip_phrases: tuple[str, ...] = ()
-    synonyms: tuple[tuple[re.Pattern[str], str], ...] = field(default_factory=tuple)
+    weak_words: frozenset[str] = frozenset()
+    rules: Mapping[str, str] = field(default_factory=dict)
+    _synonym_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _chatter_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_dicts(cls, commons: Iterable[Mapping[str, object]]) -> Vocabulary:
         """Merge several languages' vocabularies: queries and entries are matched across languages."""
         skip: set[str] = set()
+        weak: list[str] = []
         phrases: list[str] = []
-        rules: dict[str, str] = {}
+        raw_edges: list[tuple[str, str]] = []
         for common in commons:
             for word in common.get("skip_words", []) or []:  # type: ignore[union-attr]
                 skip.update(fold(str(word)).split())
+            for word in common.get("weak_words", []) or []:  # type: ignore[union-attr]
+                weak.extend(fold(str(word)).split())
             for phrase in common.get("skip_phrases", []) or []:  # type: ignore[union-attr]
                 phrases.append(fold(str(phrase)))
             for canonical, variants in (common.get("synonyms", {}) or {}).items():  # type: ignore[union-attr]
-                for variant in variants:
-                    rules[fold(str(variant))] = fold(str(canonical))
-        # Longest variants first so "is not valid" wins over "not valid".
-        ordered = sorted(rules.items(), key=lambda kv: -len(kv[0]))
-        compiled = tuple((re.compile(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])"), c) for v, c in ordered if v)
-        phrases.sort(key=len, reverse=True)
-        return cls(frozenset(skip), tuple(p for p in phrases if p), compiled)
+                raw_edges.extend((str(canonical), str(v)) for v in variants)
+        plain = cls(frozenset(skip))
+        rules = _resolve((plain._stemmed(fold(c)), plain._stemmed(fold(v))) for c, v in raw_edges)
+        vocab = cls(frozenset(skip), frozenset(), rules, _alternation(rules), _alternation(phrases))
+        # Weak words are known by the wording their synonyms rewrite them to ("après" -> "after").
+        weak_tokens = frozenset(t for w in weak for t in vocab.canonical(w).split())
+        return cls(frozenset(skip), weak_tokens, rules, vocab._synonym_re, vocab._chatter_re)
+
+    def surface(self, text: str) -> dict[str, tuple[str, ...]]:
+        """Words of a raw text as written (whole and stemmed), each with the tokens it becomes.
+
+        Typos are made on the words people type ("uninsstall", "waiitng"), which stemming cuts
+        oddly and rewriting may replace by another wording; fuzzy matching looks at these.
+        """
+        out: dict[str, tuple[str, ...]] = {}
+        for word in fold(text).split():
+            if word in self.skip_words:
+                continue
+            stemmed = stem(word)
+            target = tuple(self.rules.get(stemmed, stemmed).split())
+            out[stemmed] = target
+            out[word] = target
+        return out
+
+    def variant_words(self) -> dict[str, tuple[str, ...]]:
+        """Single-word synonym variants (stemmed) and the tokens each is rewritten to."""
+        return {v: tuple(c.split()) for v, c in self.rules.items() if " " not in v and v not in self.skip_words}
+
+    def _stemmed(self, folded: str) -> str:
+        """Stem every word but the skip words (kept whole so "reports" is skipped, "report" is not)."""
+        skip = self.skip_words
+        return " ".join(w if w in skip else stem(w) for w in folded.split())
 
     def canonical(self, folded: str) -> str:
-        """Rewrite synonyms to their canonical wording (input already folded)."""
-        if not self.synonyms:
-            return folded
-        padded = folded
-        for pattern, canonical in self.synonyms:
-            if canonical and pattern.search(padded):
-                padded = pattern.sub(canonical, padded)
-        return padded
+        """Stem a folded text and rewrite its synonyms to their one wording."""
+        text = self._stemmed(folded)
+        if self._synonym_re is None:
+            return text
+        rules = self.rules
+        return self._synonym_re.sub(lambda m: rules[m.group(0)], text)
 
     def strip_chatter(self, folded: str) -> str:
         """Drop phrases people wrap around a pasted message ("got this:", "j'ai ce message")."""
-        for phrase in self.skip_phrases:
-            if phrase in folded:
-                folded = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", " ", folded)
+        if self._chatter_re is not None:
+            folded = self._chatter_re.sub(" ", folded)
         return " ".join(folded.split())
 
-    def tokens(self, folded: str) -> tuple[str, ...]:
-        """Content tokens of an already folded and canonicalised text."""
-        return tuple(t for t in folded.split() if t not in self.skip_words)
+    def tokens(self, text: str, *, chatter: bool = False) -> tuple[str, ...]:
+        """Content tokens of a raw text, in order, each once; ``chatter`` drops wrapping phrases first."""
+        folded = fold(text)
+        if chatter:
+            folded = self.strip_chatter(folded)
+        skip = self.skip_words
+        return tuple(dict.fromkeys(t for t in self.canonical(folded).split() if t not in skip))
