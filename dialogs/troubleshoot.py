@@ -2,19 +2,63 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import logging
+from typing import TYPE_CHECKING, Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import MessageFactory, TurnContext
 
+from bot import cards
+from bot.i18n import Translator
+from dialogs.sync_dialog import compliance_label, graph_error_text
 from dialogs.turn import turn_info
+from intune.errors import GraphError
+from intune.models import Device, User
+from intune.troubleshoot import Candidates, Refusal, RefusalReason, TroubleshootService, UserSummary
+from knowledge.text import fold
 
 if TYPE_CHECKING:
     from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+MAX_DEVICE_ROWS = 8
+MAX_GROUP_NAMES = 10
+MAX_FAILURE_ROWS = 5
+MAX_SYNC_BUTTONS = 8
+PRIMARY_SYNC_BUTTONS = 3
+MAX_CARD_BYTES = 27_000  # Teams refuses messages over ~28 KB
+PENDING_FAQ = "wipe-pending-forever"
+OFFLINE_FAQ = "wipe-offline-device"
+FAILURES_FAQ = "enrollment-failures"
 
 
 class TroubleshootFlow:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._service: TroubleshootService | None = None
+
+    def _troubleshooter(self) -> TroubleshootService | None:
+        services = self.services
+        if services.graph is None or services.authz is None:
+            return None
+        if self._service is None:
+            # The tenant allow-list (authz) binds callers to the tenant the Graph client serves.
+            self._service = TroubleshootService(services.graph, services.authz, self._enrollment_entry_id)
+        return self._service
+
+    def _enrollment_entry_id(self, reason: str) -> str | None:
+        """The knowledge base's enrollment entry for a Graph failure reason: by name, else by the matcher."""
+        kb = self.services.kb
+        wanted = fold(reason)
+        for entry in kb.enrollment.values():
+            if any(fold(text.name) == wanted for text in entry.texts.values()):
+                return entry.id
+        result = self.services.matcher.lookup(reason)
+        for match in result.matches:
+            if match.entry.kind == "enrollment":
+                return match.entry.id
+        return None
 
     async def _is_agent(self, turn_context: TurnContext) -> bool:
         info = turn_info(turn_context)
@@ -37,7 +81,182 @@ class TroubleshootFlow:
 
     async def run(self, turn_context: TurnContext, target: str) -> None:
         info = turn_info(turn_context)
-        if not await self._is_agent(turn_context):
-            await turn_context.send_activity(info.t("Only helpdesk agents can troubleshoot other users."))
+        t = info.t
+        service = self._troubleshooter()
+        if service is None or info.caller is None:
+            await turn_context.send_activity(t("Only helpdesk agents can troubleshoot other users."))
             return
-        await turn_context.send_activity(info.t("Troubleshooting summaries are not available on this bot yet."))
+        try:
+            result = await service.summary(info.caller, target)
+        except GraphError as exc:
+            log.warning("troubleshooting summary failed: %s", exc)
+            await turn_context.send_activity(graph_error_text(t, exc))
+            return
+        if isinstance(result, Refusal):
+            if result.reason is RefusalReason.NOT_AGENT:
+                await turn_context.send_activity(t("Only helpdesk agents can troubleshoot other users."))
+            else:
+                await turn_context.send_activity(
+                    t("I found no user matching {query} in your organization.", query=target.strip()))
+            return
+        if isinstance(result, Candidates):
+            card = candidates_card(result, t)
+        else:
+            card = summary_card(result, self.services.kb, t)
+        await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+
+
+# -- cards ----------------------------------------------------------------------------------------
+
+
+def candidates_card(found: Candidates, t: Translator) -> dict[str, Any]:
+    items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {u.display_name} ({u.upn})"}
+             for i, u in enumerate(found.users, start=1)]
+    actions = [cards.submit(f"{u.display_name} ({u.upn})"[:60], {"action": "troubleshoot", "user": u.upn})
+               for u in found.users[:6]]
+    return cards.render("choices", title=t("Several users match \"{query}\"", query=found.query),
+                        hint=t("Pick the user to troubleshoot."), items=items, actions=actions)
+
+
+def management_label(t: Translator, state: str) -> str:
+    labels = {
+        "managed": t("managed"), "retirePending": t("retire pending"), "retireIssued": t("retire pending"),
+        "wipePending": t("wipe pending"), "wipeIssued": t("wipe pending"), "deletePending": t("deletion pending"),
+        "retireFailed": t("retire failed"), "wipeFailed": t("wipe failed"), "unhealthy": t("unhealthy"),
+        "discovered": t("discovered"),
+    }
+    return labels.get(state, state or t("management state unknown"))
+
+
+def ownership_label(t: Translator, owner_type: str) -> str:
+    return {"company": t("corporate"), "personal": t("personal")}.get(owner_type, t("ownership unknown"))
+
+
+def _user_label(user: User) -> str:
+    return user.display_name or user.upn
+
+
+def _device_row(d: Device, t: Translator) -> dict[str, Any]:
+    flag = "⚠️ " if d.pending_removal or d.compliance_state == "noncompliant" else ""
+    os_text = " ".join(x for x in (d.operating_system, d.os_version) if x) or t("unknown OS")
+    details = t("{ownership} · {compliance} · {management} · last check-in {when}",
+                ownership=ownership_label(t, d.owner_type), compliance=compliance_label(t, d.compliance_state),
+                management=management_label(t, d.management_state), when=t.relative(d.last_sync))
+    return {"type": "Container", "spacing": "Small", "items": [
+        {"type": "TextBlock", "wrap": True, "text": f"{flag}**{d.name}** — {os_text}",
+         **({"color": "Attention"} if d.pending_removal else {})},
+        {"type": "TextBlock", "wrap": True, "isSubtle": True, "size": "Small", "spacing": "None", "text": details},
+    ]}
+
+
+def _first_paragraph(text: str) -> str:
+    return text.strip().split("\n\n", 1)[0].strip()
+
+
+def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
+    lang = t.lang
+    user = s.user
+    facts = []
+    if user.account_enabled is None:
+        account = t("unknown")
+    else:
+        account = t("enabled") if user.account_enabled else t("disabled")
+    facts.append({"title": t("Account"), "value": account})
+    if s.intune_licensed:
+        skus = ", ".join(lic.sku_part_number for lic in s.licenses if lic.includes_intune)
+        license_text = t("licensed ({skus})", skus=skus)
+    else:
+        license_text = t("no Intune license")
+    facts.append({"title": t("Intune license"), "value": license_text})
+    if s.device_count:
+        parts = ", ".join(f"{n} {compliance_label(t, state)}" for state, n in s.compliance_counts)
+        devices_text = t("{n} ({details})", n=s.device_count, details=parts)
+    else:
+        devices_text = t("none")
+    facts.append({"title": t("Devices"), "value": devices_text})
+    if s.pending_removal:
+        facts.append({"title": t("Pending retire/wipe"), "value": str(len(s.pending_removal))})
+    if s.group_count:
+        names = ", ".join(g.display_name for g in s.groups)
+        extra = s.group_count - len(s.groups)
+        if extra > 0:
+            names = t("{names} and {n} more", names=names, n=extra)
+        facts.append({"title": t("Groups ({n})", n=s.group_count), "value": names})
+    else:
+        facts.append({"title": t("Groups"), "value": t("none")})
+
+    warnings = []
+    if user.account_enabled is False:
+        warnings.append(t("This account is disabled: the user cannot sign in or enroll devices."))
+    if not s.intune_licensed:
+        warnings.append(t("This user has no Intune license: enrollment fails with \"User not found or licensed\"."))
+
+    shown = s.devices[:MAX_DEVICE_ROWS]
+    rows = [_device_row(d, t) for d in shown]
+    more = s.device_count - len(shown)
+
+    pending_note = ""
+    faq_ids: list[str] = []
+    if s.pending_removal:
+        faq = kb.faq.get(PENDING_FAQ)
+        if faq is not None:
+            pending_note = _first_paragraph(faq.texts[lang].answer)
+            faq_ids.append(PENDING_FAQ)
+        if OFFLINE_FAQ in kb.faq:
+            faq_ids.append(OFFLINE_FAQ)
+
+    failure_items = []
+    for f in s.failures[:MAX_FAILURE_ROWS]:
+        failure = f.failure
+        entry = kb.enrollment.get(f.entry_id) if f.entry_id else None
+        name = entry.texts[lang].name if entry else failure.failure_reason or t("Unknown failure")
+        when = t.relative(failure.event_datetime)
+        os_text = " ".join(x for x in (failure.operating_system, failure.os_version) if x)
+        items: list[dict[str, Any]] = [
+            {"type": "TextBlock", "wrap": True, "text": f"**{name}** — {os_text}, {when}" if os_text
+             else f"**{name}** — {when}"},
+        ]
+        if entry:
+            text = entry.texts[lang]
+            items.append({"type": "TextBlock", "wrap": True, "size": "Small", "spacing": "None",
+                          "text": cards._clip(text.details)})
+            items.append({"type": "TextBlock", "wrap": True, "size": "Small", "spacing": "None",
+                          "text": cards._clip(f"**{t('What to do')}:** {text.remediation}")})
+        failure_items.append({"type": "Container", "spacing": "Small", "items": items})
+    if len(s.failures) > MAX_FAILURE_ROWS:
+        failure_items.append({"type": "TextBlock", "wrap": True, "isSubtle": True, "size": "Small",
+                              "text": t("and {n} more", n=len(s.failures) - MAX_FAILURE_ROWS)})
+    if s.failures and FAILURES_FAQ in kb.faq:
+        faq_ids.append(FAILURES_FAQ)
+
+    actions: list[dict[str, Any]] = []
+    for fid in faq_ids[:2]:
+        actions.append(cards.submit(kb.faq[fid].texts[lang].question[:80], {"action": "show", "kind": "faq", "id": fid}))
+    for i, d in enumerate(shown[:MAX_SYNC_BUTTONS]):
+        button = cards.submit(t("Sync {name}", name=d.name)[:60], {"action": "sync_pick", "device_id": d.id})
+        if i >= PRIMARY_SYNC_BUTTONS:
+            button["mode"] = "secondary"
+        actions.append(button)
+
+    card = cards.render(
+        "troubleshoot",
+        kicker=t("Troubleshooting"),
+        title=_user_label(user),
+        subtitle=user.upn,
+        warning="\n\n".join(warnings),
+        facts=facts,
+        devices_heading=t("Devices, worst first") if s.device_count else "",
+        devices=rows,
+        devices_more=t("and {n} more", n=more) if more > 0 else "",
+        pending_heading=t("About pending retire/wipe") if pending_note else "",
+        pending_note=pending_note,
+        failures_heading=t("Enrollment failures in the last 30 days ({n})", n=len(s.failures)) if s.failures
+        else t("No enrollment failures in the last 30 days."),
+        failures=failure_items,
+        note=t("Generated {when}.", when=t.datetime(s.generated)),
+        actions=actions,
+    )
+    if len(json.dumps(card, ensure_ascii=False).encode("utf-8")) > MAX_CARD_BYTES:
+        log.warning("troubleshooting card too large; dropping enrollment failure details")
+        card["body"] = [b for b in card["body"] if b.get("type") != "Container" or b.get("items") is not failure_items]
+    return card
