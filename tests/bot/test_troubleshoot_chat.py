@@ -79,11 +79,14 @@ async def test_french_summary(agent: Chat) -> None:
     assert "Bob Durand" in text
     assert "Compte" in text and "activé" in text
     assert "Licence Intune" in text
-    assert "effacement en attente" in text
+    assert "réinitialisation en attente" in text
+    assert "reste alors En attente alors qu'elle a bien eu lieu" in text  # the French FAQ's explanation
     assert "dernier contact" in text and "il y a" in text
     assert "Appareils" in text
-    assert "Échec de l'autorisation d'inscription" in text or "autorisation" in text
-    assert "Account" not in text
+    assert "Échec de l’autorisation d’inscription" in text  # the KB's French enrollment entry
+    assert "Échecs d’inscription des 30 derniers jours (1)" in text
+    assert "Synchroniser Bob-Pixel8" in text
+    assert "Account" not in text and "last check-in" not in text
 
 
 async def test_french_disabled_unlicensed(agent: Chat) -> None:
