@@ -284,7 +284,7 @@ class Matcher:
 
     def _score(self, text: str) -> tuple[list[_Scored], list[float], list[str]]:
         """Every entry sharing a word with the query, best first, and the query words' weights."""
-        q_tokens = list(self.vocab.tokens(text, chatter=True)[:MAX_TOKENS])
+        q_tokens = list(self.vocab.tokens(text, query=True)[:MAX_TOKENS])
         if not q_tokens:
             return [], [], []
         # For each catalogue word: the query word it stands for and how closely.

@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 __all__ = ["Vocabulary", "fold", "stem"]
 
 _APOSTROPHES = str.maketrans({"’": " ", "'": " ", "‘": " ", "`": " ", "´": " "})
@@ -30,6 +32,7 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 # "-ation" joins nouns to their verbs in both languages (configuration / configurer / configure).
 _SUFFIXES: tuple[str, ...] = ("ations", "ation", "ings", "ing", "ees", "ee", "es", "ed", "er", "ez", "e")
 _MIN_STEM = 4
+_PHRASE_TYPO = 80.0
 
 
 def fold(text: str) -> str:
@@ -92,7 +95,10 @@ def _resolve(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
             if a != b:
                 a, b = (a, b) if order[a] < order[b] else (b, a)
                 parent[b] = a
-    return {phrase: root(phrase) for phrase in parent if root(phrase) != phrase}
+    # A wording of several words becomes one token ("greyed out" -> "greyout"): what it stands
+    # for is one idea, and its words must not be rewritten again ("grey" is a variant of it).
+    rules = {phrase: root(phrase).replace(" ", "") for phrase in parent}
+    return {phrase: wording for phrase, wording in rules.items() if wording != phrase}
 
 
 @dataclass(frozen=True)
@@ -100,33 +106,48 @@ class Vocabulary:
     """What the languages' ``_common.yaml`` declare: words to skip, phrases to drop or rewrite."""
 
     skip_words: frozenset[str] = frozenset()
+    keep_words: frozenset[str] = frozenset()
     weak_words: frozenset[str] = frozenset()
     rules: Mapping[str, str] = field(default_factory=dict)
     _synonym_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _chatter_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    # word -> (phrase words, the word's place in them, wording) for every rule of several words.
+    _phrases: Mapping[str, tuple[tuple[tuple[str, ...], int, str], ...]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_dicts(cls, commons: Iterable[Mapping[str, object]]) -> Vocabulary:
         """Merge several languages' vocabularies: queries and entries are matched across languages."""
         skip: set[str] = set()
+        keep: set[str] = set()
         weak: list[str] = []
         phrases: list[str] = []
         raw_edges: list[tuple[str, str]] = []
         for common in commons:
             for word in common.get("skip_words", []) or []:  # type: ignore[union-attr]
                 skip.update(fold(str(word)).split())
+            for word in common.get("keep_words", []) or []:  # type: ignore[union-attr]
+                keep.update(fold(str(word)).split())
             for word in common.get("weak_words", []) or []:  # type: ignore[union-attr]
                 weak.extend(fold(str(word)).split())
             for phrase in common.get("skip_phrases", []) or []:  # type: ignore[union-attr]
                 phrases.append(fold(str(phrase)))
             for canonical, variants in (common.get("synonyms", {}) or {}).items():  # type: ignore[union-attr]
                 raw_edges.extend((str(canonical), str(v)) for v in variants)
-        plain = cls(frozenset(skip))
+        whole = frozenset(skip | keep)
+        plain = cls(whole)
         rules = _resolve((plain._stemmed(fold(c)), plain._stemmed(fold(v))) for c, v in raw_edges)
-        vocab = cls(frozenset(skip), frozenset(), rules, _alternation(rules), _alternation(phrases))
+        vocab = cls(frozenset(skip), whole, frozenset(), rules, _alternation(rules), _alternation(phrases))
         # Weak words are known by the wording their synonyms rewrite them to ("après" -> "after").
         weak_tokens = frozenset(t for w in weak for t in vocab.canonical(w).split())
-        return cls(frozenset(skip), weak_tokens, rules, vocab._synonym_re, vocab._chatter_re)
+        phrases: dict[str, list[tuple[tuple[str, ...], int, str]]] = {}
+        for phrase, wording in rules.items():
+            words = tuple(phrase.split())
+            if len(words) > 1:
+                for i, word in enumerate(words):
+                    phrases.setdefault(word, []).append((words, i, wording))
+        return cls(frozenset(skip), whole, weak_tokens, rules, vocab._synonym_re, vocab._chatter_re,
+                   {w: tuple(ps) for w, ps in phrases.items()})
 
     def surface(self, text: str) -> dict[str, tuple[str, ...]]:
         """Words of a raw text as written (whole and stemmed), each with the tokens it becomes.
@@ -138,7 +159,7 @@ class Vocabulary:
         for word in fold(text).split():
             if word in self.skip_words:
                 continue
-            stemmed = stem(word)
+            stemmed = word if word in self.keep_words else stem(word)
             target = tuple(self.rules.get(stemmed, stemmed).split())
             out[stemmed] = target
             out[word] = target
@@ -149,9 +170,10 @@ class Vocabulary:
         return {v: tuple(c.split()) for v, c in self.rules.items() if " " not in v and v not in self.skip_words}
 
     def _stemmed(self, folded: str) -> str:
-        """Stem every word but the skip words (kept whole so "reports" is skipped, "report" is not)."""
-        skip = self.skip_words
-        return " ".join(w if w in skip else stem(w) for w in folded.split())
+        """Stem every word but the skip and keep words ("reports" is skipped, "report" is not;
+        "disabled" (greyed out) stays apart from "disable" (the action))."""
+        whole = self.keep_words
+        return " ".join(w if w in whole else stem(w) for w in folded.split())
 
     def canonical(self, folded: str) -> str:
         """Stem a folded text and rewrite its synonyms to their one wording."""
@@ -159,7 +181,12 @@ class Vocabulary:
         if self._synonym_re is None:
             return text
         rules = self.rules
-        return self._synonym_re.sub(lambda m: rules[m.group(0)], text)
+        for _ in range(3):  # a rewrite can complete a longer phrase ("doesn't seem to" -> "doesn't")
+            rewritten = self._synonym_re.sub(lambda m: rules[m.group(0)], text)
+            if rewritten == text:
+                break
+            text = rewritten
+        return text
 
     def strip_chatter(self, folded: str) -> str:
         """Drop phrases people wrap around a pasted message ("got this:", "j'ai ce message")."""
@@ -167,10 +194,36 @@ class Vocabulary:
             folded = self._chatter_re.sub(" ", folded)
         return " ".join(folded.split())
 
-    def tokens(self, text: str, *, chatter: bool = False) -> tuple[str, ...]:
-        """Content tokens of a raw text, in order, each once; ``chatter`` drops wrapping phrases first."""
+    def tokens(self, text: str, *, query: bool = False) -> tuple[str, ...]:
+        """Content tokens of a raw text, in order, each once.
+
+        For a ``query``, wrapping chatter is dropped first, and a phrase with a typo in one of its
+        words ("not manaed") is still rewritten like the phrase ("not managed").
+        """
         folded = fold(text)
-        if chatter:
+        if query:
             folded = self.strip_chatter(folded)
+        words = self.canonical(folded).split()
+        if query and self._phrases:
+            words = self._repair(words)
         skip = self.skip_words
-        return tuple(dict.fromkeys(t for t in self.canonical(folded).split() if t not in skip))
+        return tuple(dict.fromkeys(t for t in words if t not in skip))
+
+    def _repair(self, words: list[str]) -> list[str]:
+        """Rewrite phrases that one typo kept the rules from seeing: every other word exact, the
+        odd one close (long words only, so "not man" is not "not managed")."""
+        out = list(words)
+        i = 0
+        while i < len(out):
+            for phrase, at, wording in self._phrases.get(out[i], ()):
+                start = i - at
+                window = out[start:start + len(phrase)] if start >= 0 else []
+                if len(window) == len(phrase) and all(
+                    w == p or (len(p) >= _MIN_STEM and len(w) >= _MIN_STEM and fuzz.ratio(w, p) >= _PHRASE_TYPO)
+                    for w, p in zip(window, phrase, strict=True)
+                ):
+                    out[start:start + len(phrase)] = [wording]
+                    i = start
+                    break
+            i += 1
+        return out
