@@ -17,6 +17,8 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants
 
 from bot import sdk_fixes
 from bot.helpdesk_bot import HelpdeskBot
@@ -43,17 +45,32 @@ class Runtime:
 
 
 class _AuthConfig:
-    """The attribute bag ConfigurationBotFrameworkAuthentication reads."""
+    """The attribute bag ConfigurationBotFrameworkAuthentication reads.
+
+    Setting any endpoint (here the OpenID metadata URL or the token issuer) switches the SDK from its
+    built-in public-cloud authentication to a "parameterized" one that takes EVERY endpoint from this
+    object and has no defaults of its own: with only the metadata URL set, the token issuer was None
+    (every token refused), and the outbound login URL, OAuth scope and caller id were None too. So
+    when either is set, the other endpoints get the public cloud's values.
+    """
 
     def __init__(self, s: Settings) -> None:
         self.APP_ID = s.app_id
         self.APP_PASSWORD = s.app_password
         self.APP_TYPE = s.app_type
         self.APP_TENANTID = s.app_tenant_id
-        if s.openid_metadata_url:
-            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = s.openid_metadata_url
-        if s.token_issuer:
-            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = s.token_issuer
+        if s.openid_metadata_url or s.token_issuer:
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = (
+                s.openid_metadata_url or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL)
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
+                s.token_issuer or AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER)
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL)
+            # The prefix, as the built-in public cloud uses it: the credentials then add the tenant.
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            self.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+            self.CALLER_ID = CallerIdConstants.public_azure_channel
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -71,10 +88,10 @@ async def messages(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         return _problem(413, "request body too large")
     try:
-        raw = await request.content.read(settings.max_body_bytes + 1)
+        raw = await _read_body(request, settings.max_body_bytes)
     except (TimeoutError, ConnectionError):
         return _problem(400, "could not read the request body")
-    if len(raw) > settings.max_body_bytes:
+    if raw is None:
         return _problem(413, "request body too large")
     try:
         body = json.loads(raw)
@@ -90,6 +107,9 @@ async def messages(request: web.Request) -> web.Response:
             return _problem(400, f"{key} must be an object")
     if "text" in body and body["text"] is not None and not isinstance(body["text"], str):
         return _problem(400, "text must be a string")
+    missing = _envelope_problem(body)
+    if missing:
+        return _problem(400, missing)
     auth_header = request.headers.get("Authorization", "")
     task = asyncio.current_task()
     if task is not None:
@@ -99,6 +119,36 @@ async def messages(request: web.Request) -> web.Response:
     finally:
         if task is not None:
             runtime.in_flight.discard(task)
+
+
+def _envelope_problem(body: dict[str, Any]) -> str | None:
+    """What every channel sends and the SDK needs: without them the turn crashed in the SDK (state keys
+    are built from channelId, conversation.id and from.id; replies go to serviceUrl): ERROR logs and 500s."""
+    for key in ("from", "conversation"):
+        account = body.get(key)
+        if not isinstance(account, dict) or not isinstance(account.get("id"), str) or not account["id"].strip():
+            return f"{key}.id is required"
+    channel = body.get("channelId")
+    if not isinstance(channel, str) or not channel.strip():
+        return "channelId is required"
+    url = body.get("serviceUrl")
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+        return "serviceUrl must be an http(s) URL"
+    return None
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it passes ``limit`` bytes (chunked bodies have no length).
+
+    A single ``content.read(n)`` returns only what is buffered so far, which truncated bodies that
+    arrive in several chunks or segments (then refused as malformed JSON).
+    """
+    raw = bytearray()
+    async for chunk in request.content.iter_any():
+        raw += chunk
+        if len(raw) > limit:
+            return None
+    return bytes(raw)
 
 
 async def _process(runtime: Runtime, body: dict[str, Any], auth_header: str) -> web.Response:

@@ -48,8 +48,11 @@ class SafeAuthentication(BotFrameworkAuthentication):
         self._inner = inner
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> AuthenticateRequestResult:
+        # CloudAdapter passes "" for a missing header, but the SDK's parameterized authentication (used
+        # when an OpenID metadata URL or token issuer is configured) only treats None as "no header":
+        # in local mode (no app id) it refused every request. The built-in one accepts either.
         try:
-            return await self._inner.authenticate_request(activity, auth_header)
+            return await self._inner.authenticate_request(activity, auth_header or None)  # type: ignore[arg-type]
         except PermissionError:
             raise
         except Exception as exc:
@@ -87,6 +90,6 @@ class SafeAuthentication(BotFrameworkAuthentication):
 
 def apply_all() -> None:
     """Defects 4-6 (French yes/no, content-type edge cases, blocking replies) are handled by our own
-    code: dialogs/yes_no.py, bot/app.py's request checks, and expectReplies in tests and tools."""
+    code: dialogs/intents.parse_yes_no, bot/app.py's request checks, and expectReplies in tests and tools."""
     fix_double_serialization()
     fix_retry_policy_cost()
