@@ -61,6 +61,12 @@ async def open_services(settings: Settings, *, store: Store | None = None,
     group_ids = settings.helpdesk_group_ids
     if graph_base_url is not None:
         graph = GraphClient(StaticTokenProvider("demo-token"), base_url=graph_base_url)
+    elif settings.demo_tenant and settings.demo_graph_url:
+        from intune.demo_tenant import DEMO_IDS
+
+        graph = GraphClient(StaticTokenProvider("demo-token"), base_url=settings.demo_graph_url)
+        group_ids = group_ids or (DEMO_IDS.helpdesk_group,)
+        log.warning("no Graph credentials: using the DEMO TENANT served at %s", settings.demo_graph_url)
     elif settings.demo_tenant:
         from intune.demo_tenant import DEMO_IDS, DemoTenant
         from intune.fake_graph import FakeGraphConfig, start_fake_graph

@@ -18,6 +18,10 @@ class Settings:
     Bot Framework names are kept (MicrosoftAppId ...) so Azure's usual configuration works as is.
     With no app id the bot runs in local mode: no authentication, for the emulator, the terminal
     chat and tests. With no Graph credentials it talks to the embedded demo tenant.
+
+    ``demo_graph_url`` (env ``DEMO_GRAPH_URL``, e.g. ``http://127.0.0.1:8081/v1.0``): in demo mode, use
+    that already running fake Graph (``python -m intune.fake_graph``) instead of starting one in-process,
+    so several bot replicas share one demo tenant. Ignored when Graph credentials are set.
     """
 
     port: int = 3978
@@ -41,6 +45,7 @@ class Settings:
     demo_sync_delay_s: float = 3.0
     completion_watch_s: float = 300.0
     completion_poll_s: float = 5.0
+    demo_graph_url: str = ""
     log_level: str = "INFO"
     log_text: bool = False
     # Test hooks for the Bot Framework auth endpoints (see botframework-notes.md); empty in production.
@@ -81,6 +86,7 @@ class Settings:
             demo_sync_delay_s=float(e.get("DEMO_SYNC_DELAY_SECONDS", d.demo_sync_delay_s)),
             completion_watch_s=float(e.get("SYNC_WATCH_SECONDS", d.completion_watch_s)),
             completion_poll_s=float(e.get("SYNC_POLL_SECONDS", d.completion_poll_s)),
+            demo_graph_url=e.get("DEMO_GRAPH_URL", ""),
             log_level=e.get("LOG_LEVEL", d.log_level).upper(),
             log_text=e.get("LOG_MESSAGE_TEXT", "").lower() in ("1", "true", "yes"),
             openid_metadata_url=e.get("BOT_OPENID_METADATA_URL", ""),
