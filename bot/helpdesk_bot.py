@@ -154,7 +154,9 @@ class HelpdeskBot(ActivityHandler):
         """Runs a button's action; returns a replacement card for Action.Execute where that makes sense."""
         info: TurnInfo = turn_context.turn_state[TURN_INFO_KEY]
         t = info.t
-        action = str(data.get("action", ""))
+        # Card data comes back from the client: keep only plain strings, whatever was sent.
+        data = {k: v if isinstance(v, str) else "" for k, v in data.items() if isinstance(k, str)}
+        action = data.get("action", "")
         if action == "show":
             entry = self.services.kb.get(str(data.get("kind", "")), str(data.get("id", "")))
             if entry is None:
@@ -176,8 +178,8 @@ class HelpdeskBot(ActivityHandler):
         if action in ("sync_start", "sync_pick"):
             dc = await self.dialogs.create_context(turn_context)
             device_id = data.get("device_id") if action == "sync_pick" else None
-            await dc.begin_dialog(MainDialog.__name__, {"intent": "sync", "device_id": device_id,
-                                                        "target": data.get("target")})
+            await dc.begin_dialog(MainDialog.__name__, {"intent": "sync", "device_id": device_id or None,
+                                                        "target": data.get("target") or None})
             return None
         if action == "sync_confirm":
             return await self.sync_dialog.run_confirmed(turn_context, str(data.get("confirmation", "")))
@@ -248,6 +250,7 @@ class HelpdeskBot(ActivityHandler):
         info = turn_context.turn_state.get(TURN_INFO_KEY)
         t = info.t if info else Translator(negotiate(turn_context.activity.locale))
         try:
+            await self.conversation_state.load(turn_context)
             await self.conversation_state.delete(turn_context)
         except Exception:
             log.warning("could not reset the conversation state after an error", exc_info=True)
