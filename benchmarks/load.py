@@ -1,0 +1,234 @@
+"""Load test: N activities at concurrency 32 against the in-process app, fake Graph failing 10% of the time.
+
+Run from the repo root: `python benchmarks/load.py [--activities 10000] [--concurrency 32] [--seed 1]`.
+The workload mixes error-code lookups, FAQ questions and complete device-sync flows of several demo
+users ("sync my device" -> pick -> confirm, the confirm sometimes clicked twice). The fake Graph answers
+10% of its requests with a 429, a 503 or a slow answer (FaultPlan.random). Printed: throughput,
+p50/p99 latency, HTTP errors by status (no 5xx expected), duplicate syncs, lost confirmations (a
+confirmation card whose confirm got neither "Sync requested" nor a clear failure), memory before/after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.app import create_app
+from bot.services import open_services
+from bot.settings import Settings
+from intune.demo_tenant import DEMO_IDS, DemoTenant
+from intune.fake_graph import FakeGraphConfig, FakeGraphServer, FaultPlan
+from storage import MemoryStore
+
+LOOKUPS = ["0x87D1FDE8", "-2016324099", "SyncML(404)", "0x80180014", "Profile not manged", "0x87D1B001"]
+FAQ = ["is the activation lock bypass code case sensitive?", "how do I enroll my iPhone?",
+       "j'ai ce message : impossible de créer le compte", "why is my device not compliant?", "help"]
+USERS = [(DEMO_IDS.alice, "Alice Martin"), (DEMO_IDS.bob, "Bob"), (DEMO_IDS.chloe, "Chloé"),
+         (DEMO_IDS.grace, "Grace O'Brien")]
+CLEAR_FAILURES = ("no longer valid", "Intune is busy", "did not answer", "The sync failed", "Device not found",
+                  "Permission missing", "synced recently", "can't sync", "try again")
+
+
+def rss_kb() -> int:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, list):
+            for x in node:
+                walk(x)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+
+    for r in replies:
+        out.append(r.get("text") or "")
+        for a in r.get("attachments") or []:
+            walk(a.get("content"))
+    return "\n".join(out)
+
+
+def card_data(replies: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    found = []
+    for r in replies:
+        for a in r.get("attachments") or []:
+            for act in (a.get("content") or {}).get("actions") or []:
+                data = act.get("data")
+                if isinstance(data, dict) and data.get("action") == action:
+                    found.append(data)
+    return found
+
+
+class Load:
+    def __init__(self, client: TestClient, activities: int, seed: int) -> None:
+        self.client = client
+        self.budget = activities
+        self.rng = random.Random(seed)
+        self.latencies: list[float] = []
+        self.statuses: collections.Counter[int] = collections.Counter()
+        self.confirmations_shown = 0
+        self.requested = 0
+        self.clear_failures = 0
+        self.lost: list[str] = []
+        self.double_clicks = 0
+        self._conv = 0
+
+    def take(self, n: int) -> bool:
+        if self.budget < n:
+            return False
+        self.budget -= n
+        return True
+
+    async def post(self, text: str | None, user: tuple[str, str], conv: str, value: Any = None) -> list[dict]:
+        activity: dict[str, Any] = {
+            "type": "message", "id": f"a{time.monotonic_ns()}", "channelId": "msteams",
+            "serviceUrl": "http://127.0.0.1:9/", "locale": "en-US",
+            "from": {"id": f"29:{user[0]}", "name": user[1], "aadObjectId": user[0]},
+            "recipient": {"id": "28:bot-id", "name": "Intune Helpdesk"},
+            "conversation": {"id": conv, "conversationType": "personal", "tenantId": DEMO_IDS.tenant},
+            "channelData": {"tenant": {"id": DEMO_IDS.tenant}}, "deliveryMode": "expectReplies",
+        }
+        if text is not None:
+            activity["text"] = text
+        if value is not None:
+            activity["value"] = value
+        start = time.perf_counter()
+        resp = await self.client.post("/api/messages", json=activity)
+        body = await resp.json() if resp.content_type == "application/json" else {}
+        self.latencies.append(time.perf_counter() - start)
+        self.statuses[resp.status] += 1
+        return [a for a in (body.get("activities") or []) if a.get("type") == "message"] if resp.status == 200 else []
+
+    async def sync_flow(self, user: tuple[str, str], conv: str) -> None:
+        replies = await self.post("sync my device", user, conv)
+        picks = card_data(replies, "sync_pick")
+        if not picks:
+            return  # Graph failed while listing: the user got an error message, no card
+        pick = self.rng.choice(picks)
+        replies = await self.post(None, user, conv, value={"action": "sync_pick", "device_id": pick["device_id"]})
+        confirms = card_data(replies, "sync_confirm")
+        if not confirms:
+            return  # cooldown, or Graph failed: nothing to confirm
+        self.confirmations_shown += 1
+        data = {"action": "sync_confirm", "confirmation": confirms[0]["confirmation"]}
+        clicks = 2 if self.rng.random() < 0.25 else 1
+        if clicks == 2:
+            self.double_clicks += 1
+            results = await asyncio.gather(*(self.post(None, user, conv, value=data) for _ in range(2)))
+        else:
+            results = [await self.post(None, user, conv, value=data)]
+        shown = [texts(r) for r in results]
+        if any("Sync requested" in s for s in shown):
+            self.requested += 1
+        elif any(any(m in s for m in CLEAR_FAILURES) for s in shown):
+            self.clear_failures += 1
+        else:
+            self.lost.append(" | ".join(shown)[:200])
+
+    async def worker(self) -> None:
+        while True:
+            roll = self.rng.random()
+            self._conv += 1
+            conv = f"load-{self._conv}"
+            user = self.rng.choice(USERS)
+            if roll < 0.4:
+                if not self.take(1):
+                    return
+                await self.post(self.rng.choice(LOOKUPS), user, conv)
+            elif roll < 0.7:
+                if not self.take(1):
+                    return
+                await self.post(self.rng.choice(FAQ), user, conv)
+            else:
+                if not self.take(4):
+                    if not self.take(1):
+                        return
+                    await self.post(self.rng.choice(LOOKUPS), user, conv)
+                    continue
+                await self.sync_flow(user, conv)
+
+
+async def main(activities: int, concurrency: int, seed: int, fault_rate: float) -> int:
+    tracemalloc.start()
+    rss_before = rss_kb()
+    faults = FaultPlan.random(fault_rate, seed=seed, retry_after=0.05, delay=0.5)
+    graph = FakeGraphServer(DemoTenant.load(), faults=faults, config=FakeGraphConfig(sync_delay=0.5))
+    await graph.start()
+    settings = Settings(storage_url="memory://", sync_cooldown_s=0.05, completion_watch_s=1,
+                        completion_poll_s=0.25, log_level="ERROR", helpdesk_group_ids=(DEMO_IDS.helpdesk_group,))
+    services = await open_services(settings, store=MemoryStore(), graph_base_url=graph.base_url)
+    app = create_app(settings, services=services)
+    import logging
+
+    logging.getLogger().setLevel(logging.ERROR)
+    async with TestClient(TestServer(app)) as client:
+        mem_before = tracemalloc.get_traced_memory()[0]
+        load = Load(client, activities, seed)
+        start = time.perf_counter()
+        await asyncio.gather(*(load.worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+        mem_after = tracemalloc.get_traced_memory()
+    await services.close()
+    sync_calls = list(graph.state.sync_calls)
+    graph_requests = len(graph.state.requests)
+    await graph.stop()
+
+    by_request = collections.Counter(c.client_request_id for c in sync_calls)
+    retried_dupes = sum(n - 1 for n in by_request.values() if n > 1)
+    # Every accepted syncDevice must belong to a confirmation the user saw as requested (or whose answer
+    # was a timeout after Graph had accepted it); more than that is a duplicate.
+    excess = max(0, len(sync_calls) - load.requested)
+    lat = sorted(load.latencies)
+    n = len(lat)
+    p = lambda q: lat[min(n - 1, int(q * n))] * 1000  # noqa: E731
+    errors = {s: c for s, c in sorted(load.statuses.items()) if s != 200}
+    print(f"activities:        {n} at concurrency {concurrency}, Graph fault rate {fault_rate:.0%} (seed {seed})")
+    print(f"elapsed:           {elapsed:.1f} s  -> {n / elapsed:.0f} activities/s")
+    print(f"latency:           p50 {p(0.50):.1f} ms, p99 {p(0.99):.1f} ms, max {lat[-1] * 1000:.0f} ms, "
+          f"mean {statistics.fmean(lat) * 1000:.1f} ms")
+    print(f"HTTP non-200:      {errors or 'none'}  (5xx: {sum(c for s, c in errors.items() if s >= 500)})")
+    print(f"Graph requests:    {graph_requests}")
+    print(f"confirmations:     {load.confirmations_shown} shown, {load.requested} 'Sync requested', "
+          f"{load.clear_failures} clear failures, {len(load.lost)} lost; {load.double_clicks} double-clicked")
+    print(f"syncDevice:        {len(sync_calls)} accepted by the fake; duplicates: {retried_dupes} by retry "
+          f"(same client-request-id), {excess} more than confirmations requested")
+    for sample in load.lost[:5]:
+        print(f"  lost: {sample}")
+    print(f"memory:            RSS {rss_before / 1024:.0f} -> {rss_kb() / 1024:.0f} MB; traced Python heap "
+          f"{mem_before / 1e6:.1f} -> {mem_after[0] / 1e6:.1f} MB (peak {mem_after[1] / 1e6:.1f} MB)")
+    bad = sum(c for s, c in errors.items() if s >= 500) + retried_dupes + excess + len(load.lost)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fault-rate", type=float, default=0.10)
+    args = parser.parse_args()
+    sys.exit(asyncio.run(main(args.activities, args.concurrency, args.seed, args.fault_rate)))
