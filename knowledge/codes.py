@@ -15,12 +15,17 @@ __all__ = ["CodeMention", "find_codes", "to_hex", "to_signed"]
 
 _U32 = 1 << 32
 _I32_MIN = -(1 << 31)
+# Unsigned decimals are read as codes only in the error HRESULT range 0x80000000-0xCFFFFFFF, and
+# sign-dropped ones only when their negation is 0x80000000-0x88000000 (Windows, MDM and Intune
+# facilities, 0x8007..., 0x8018..., 0x87D1...): most phone numbers fall outside both.
+_UNSIGNED_MIN, _UNSIGNED_MAX = 0x80000000, 0xD0000000
+_DROPPED_MIN = (1 << 31) - (1 << 27)
 
 # Order matters: the first pattern that claims a span wins, so hex is tried before decimals.
 _HEX = re.compile(r"(?<![0-9a-z])0x([0-9a-f]{1,8})(?![0-9a-z])", re.IGNORECASE)
 # Bare hex must not be the first group of a GUID (8-4-4-4-12).
 _BARE_HEX = re.compile(r"(?<![0-9a-z_-])([0-9a-f]{8})(?![0-9a-z_]|-[0-9a-f]{4}-)", re.IGNORECASE)
-_DECIMAL = re.compile(r"(?<![0-9a-z.,/-])([-−–]\s?)?(\d{5,10})(?![0-9]|[.,/:]\d)", re.IGNORECASE)
+_DECIMAL = re.compile(r"(?<![0-9a-z.,/-])([-−–]\s?)?(\d{5,10})(?![0-9a-z]|[.,/:]\d)", re.IGNORECASE)
 _SUBCODE = re.compile(r"(?<![a-z])(syncml|dcmo)\s*[(\[:#]?\s*(\d{3,4})\s*[)\]]?", re.IGNORECASE)
 _SYMBOL = re.compile(r"APP_CI_ENFORCEMENT_[A-Z_]+", re.IGNORECASE)
 
@@ -53,16 +58,19 @@ class CodeMention:
 
 
 def _decimal_candidates(sign: str | None, digits: str) -> tuple[int, ...]:
-    """Signed codes a decimal may stand for; () when it is not code-shaped (phone numbers, dates)."""
+    """Signed codes a decimal may stand for; () when it is not code-shaped (phone numbers, dates,
+    amounts): only the error HRESULT range, 0x80000000-0xCFFFFFFF, in its three decimal forms."""
     value = int(digits)
     if sign:
         value = -value
-        return (value,) if value >= _I32_MIN and len(digits) >= 6 else ()
-    if len(digits) < 9 or digits[0] == "0" or value >= _U32:
+        return (value,) if _I32_MIN <= value < _UNSIGNED_MAX - _U32 else ()  # same HRESULT range, signed
+    if len(digits) < 9 or digits[0] == "0":
         return ()
-    if value >= 1 << 31:
-        return (value - _U32,)  # unsigned form
-    return (-value,)  # the sign was dropped, as the sync doc writes its codes
+    if _UNSIGNED_MIN <= value < _UNSIGNED_MAX:
+        return (value - _U32,)  # unsigned form of an error HRESULT (0x8... to 0xC...)
+    if _DROPPED_MIN <= value <= 1 << 31:
+        return (-value,)  # the sign was dropped, as the sync doc writes its codes (0x8... once negated)
+    return ()  # a phone number, an amount: not a code
 
 
 def find_codes(text: str) -> list[CodeMention]:

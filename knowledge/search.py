@@ -57,8 +57,10 @@ _BAG_BLEND = 0.3
 _ANSWER_WEIGHT = 0.5
 _KIND_SIM = 0.8
 _RESCORE = 40
-_STRONG_SIM = 0.75
-_ALONE_COVER = 0.6
+_STRONG_SIM = 0.6
+_EXPAND_CACHE = 20_000
+_KNOWN_CUTOFF = 85.0
+_ALONE_COVER = 0.8
 _CHAR_SCORER = fuzz.token_set_ratio
 _SENTENCE_END = re.compile(r"(?<=[a-z)\"])[.!?]\s+(?=[A-Z])")
 
@@ -141,19 +143,19 @@ class Matcher:
         self._entries: list[Entry] = [*kb.errors.values(), *kb.enrollment.values(), *kb.faq.values()]
         self._choices: list[_Choice] = []
         # Each entry's vocabulary: token -> weight (1 for its own texts, lower for its answer).
-        bags: list[dict[str, float]] = [{} for _ in self._entries]
+        self._bags: list[dict[str, float]] = [{} for _ in self._entries]
         surface: dict[str, tuple[str, ...]] = self.vocab.variant_words()
         for ei, entry in enumerate(self._entries):
             seen: set[str] = set()
-            bag = bags[ei]
+            bag = self._bags[ei]
             for text, weight in _choice_texts(entry):
                 surface.update(self.vocab.surface(text))
                 tokens = self.vocab.tokens(text)
-                key = " ".join(tokens)
+                key = " ".join(sorted(tokens))
                 if not tokens or key in seen:
                     continue
                 seen.add(key)
-                self._choices.append(_Choice(ei, " ".join(sorted(tokens)), tokens, weight))
+                self._choices.append(_Choice(ei, key, tokens, weight))
                 for t in tokens:
                     bag[t] = max(bag.get(t, 0.0), weight)
             for text in _extra_texts(entry):
@@ -162,32 +164,36 @@ class Matcher:
                         bag[t] = _ANSWER_WEIGHT
         # Document frequency counts entries, not texts, so many phrasings do not dilute a word.
         df: dict[str, int] = defaultdict(int)
-        bag_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for ei, bag in enumerate(bags):
-            for token, weight in bag.items():
+        for bag in self._bags:
+            for token in bag:
                 df[token] += 1
-                bag_postings[token].append((ei, weight))
+        n = len(self._entries) or 1
+        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         postings: dict[str, list[int]] = defaultdict(list)
         for ci, choice in enumerate(self._choices):
             for token in choice.tokens:
                 postings[token].append(ci)
-        n = len(self._entries) or 1
-        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         self._postings = {t: tuple(ix) for t, ix in postings.items()}
-        self._bag_postings = {t: tuple(ix) for t, ix in bag_postings.items()}
+        self._c_total = [sum(self._idf[t] for t in c.tokens) for c in self._choices]
+        kinds = sorted({_kind_key(e) for e in self._entries} | set(_KIND_WORDS))
+        self._kind_words = {
+            k: frozenset(
+                t for w in (*_KIND_WORDS.get(k, ()), *_KIND_WORDS["error"] * (k.startswith("error/") or k == "error"))
+                for t in self.vocab.tokens(w)
+            )
+            for k in kinds
+        }
+        self._kind_names = kinds
+        entry_kind = [kinds.index(_kind_key(e)) for e in self._entries]
+        self._choice_kind = [entry_kind[c.entry] for c in self._choices]
+        self._entry_kind = entry_kind
         # Words a whole text can be found by, as written before rewriting (typos are made on
         # those), each with the token it stands for; answer-only words are matched exactly.
         self._surface = {w: ts for w, ts in surface.items() if ts and all(t in postings for t in ts)}
         self._surface.update({t: (t,) for t in postings})
         self._words = sorted(self._surface)
         self._word_set = frozenset(self._words)
-        self._kind_words = {
-            k: frozenset(
-                t for w in (*ws, *(_KIND_WORDS["error"] if k.startswith("error/") else ()))
-                for t in self.vocab.tokens(w)
-            )
-            for k, ws in _KIND_WORDS.items()
-        }
+        self._expanded: dict[str, dict[str, float]] = {}
 
     # -- public ----------------------------------------------------------------------------
     def lookup(self, query: str) -> LookupResult:
@@ -247,7 +253,15 @@ class Matcher:
 
     # -- text ------------------------------------------------------------------------------
     def _expand(self, token: str) -> dict[str, float]:
-        """Catalogue words a query word may stand for, with a similarity in (0, 1]."""
+        """Catalogue words a query word may stand for, with a similarity in (0, 1] (cached)."""
+        cached = self._expanded.get(token)
+        if cached is None:
+            if len(self._expanded) >= _EXPAND_CACHE:
+                self._expanded.clear()
+            cached = self._expanded[token] = self._expand_uncached(token)
+        return cached
+
+    def _expand_uncached(self, token: str) -> dict[str, float]:
         out: dict[str, float] = {}
         if token in self._idf:
             out[token] = 1.0
@@ -260,12 +274,15 @@ class Matcher:
                 if target != token and out.get(target, 0.0) < sim:
                     out[target] = sim
 
-        cutoff = 75 if len(token) >= 5 else 74
+        # A word the catalogue knows is taken as typed: its look-alikes are other words
+        # ("correctement" is not "incorrectement"); only unknown words are read as typos.
+        known = token in self._word_set
+        cutoff = _KNOWN_CUTOFF if known else 75 if len(token) >= 5 else 74
         for word, score, _ in process.extract(token, self._words, scorer=fuzz.ratio,
                                               score_cutoff=cutoff, limit=8):
             if word != token:
                 add(word, (score / 100.0) ** 2)
-        if token not in self._word_set or len(token) >= 6:
+        if not known or len(token) >= 6:
             for word in self._prefixed(token):
                 add(word, 0.75 + 0.2 * min(len(word), len(token)) / max(len(word), len(token)))
         return out
@@ -287,85 +304,82 @@ class Matcher:
         q_tokens = list(self.vocab.tokens(text, query=True)[:MAX_TOKENS])
         if not q_tokens:
             return [], [], []
+        idf = self._idf
+        weak = self.vocab.weak_words
         # For each catalogue word: the query word it stands for and how closely.
         stand_in: dict[str, tuple[int, float]] = {}
         q_weight: list[float] = []
-        weak = self.vocab.weak_words
         for qi, token in enumerate(q_tokens):
-            expansions = self._expand(token)
-            if expansions:
-                best_word = max(expansions, key=lambda w: (expansions[w], self._idf[w]))
-                weight = self._idf[best_word]
-            else:
-                weight = _UNKNOWN_WORD_WEIGHT
+            near = self._expand(token)
+            weight = idf[max(near, key=lambda w: (near[w], idf[w]))] if near else _UNKNOWN_WORD_WEIGHT
             q_weight.append(weight * _WEAK_WORD_FACTOR if token in weak else weight)
-            for word, sim in expansions.items():
+            for word, sim in near.items():
                 if word not in stand_in or stand_in[word][1] < sim:
                     stand_in[word] = (qi, sim)
         q_total = sum(q_weight)
-        nq = len(q_tokens)
+        # Query words that name a kind of entry count (a little) for every entry of that kind.
+        kind_bonus = [[q_weight[qi] * _KIND_SIM if t in self._kind_words[k] else 0.0 for qi, t in enumerate(q_tokens)]
+                      for k in self._kind_names]
+        kind_base = [sum(b) for b in kind_bonus]
 
-        # What each entry's whole vocabulary explains of each query word.
-        bag_cover: dict[int, list[float]] = {}
+        # Walk the postings once: what each text covers of the query, and how much of it is covered.
+        c_hit: dict[int, float] = defaultdict(float)
+        per_q: dict[int, dict[int, float]] = {}
+        postings = self._postings
         for word, (qi, sim) in stand_in.items():
-            for ei, weight in self._bag_postings.get(word, ()):
-                cover = bag_cover.get(ei)
-                if cover is None:
-                    cover = bag_cover[ei] = [0.0] * nq
-                if sim * weight > cover[qi]:
-                    cover[qi] = sim * weight
-
-        candidates: set[int] = set()
-        for word in stand_in:
-            candidates.update(self._postings.get(word, ()))
-        best_text: dict[int, tuple[float, _Choice, float, float]] = {}
-        for ci in candidates:
-            choice = self._choices[ci]
-            per_q = [0.0] * nq
-            c_hit = c_total = 0.0
-            for token in choice.tokens:
-                idf = self._idf[token]
-                c_total += idf
-                hit = stand_in.get(token)
-                if hit is not None:
-                    c_hit += idf * hit[1]
-                    if hit[1] > per_q[hit[0]]:
-                        per_q[hit[0]] = hit[1]
-            entry = self._entries[choice.entry]
-            kind_words = self._kind_words.get(_kind_key(entry), self._kind_words["error"])
-            q_hit = 0.0
-            for qi, token in enumerate(q_tokens):
-                sim = per_q[qi]
-                if sim == 0.0 and token in kind_words:
-                    sim = _KIND_SIM
-                q_hit += q_weight[qi] * sim
+            gain = idf[word] * sim
+            for ci in postings.get(word, ()):
+                c_hit[ci] += gain
+                hits = per_q.get(ci)
+                if hits is None:
+                    per_q[ci] = {qi: sim}
+                elif hits.get(qi, 0.0) < sim:
+                    hits[qi] = sim
+        best_text: dict[int, tuple[float, int, float, float]] = {}
+        choices, c_total, choice_kind = self._choices, self._c_total, self._choice_kind
+        for ci, hits in per_q.items():
+            kind = choice_kind[ci]
+            bonus = kind_bonus[kind]
+            q_hit = kind_base[kind]
+            for qi, sim in hits.items():
+                extra = q_weight[qi] * sim - bonus[qi]
+                if extra > 0:
+                    q_hit += extra
             q_cov = q_hit / q_total
-            c_cov = c_hit / c_total if c_total else 0.0
-            if q_cov <= 0 or c_cov <= 0:
-                continue
-            f = 2 * q_cov * c_cov / (q_cov + c_cov) * choice.weight
-            current = best_text.get(choice.entry)
+            c_cov = c_hit[ci] / c_total[ci]
+            f = 2 * q_cov * c_cov / (q_cov + c_cov) * choices[ci].weight
+            ei = choices[ci].entry
+            current = best_text.get(ei)
             if current is None or current[0] < f:
-                best_text[choice.entry] = (f, choice, q_cov, c_cov)
+                best_text[ei] = (f, ci, q_cov, c_cov)
 
-        pre: list[tuple[float, int]] = []
-        for ei, (f, *_rest) in best_text.items():
-            pre.append((f, ei))
-        pre.sort(key=lambda fe: -fe[0])
+        top = sorted(best_text.items(), key=lambda item: -item[1][0])[:_RESCORE]
         q_text = " ".join(q_tokens)
+        # Each catalogue word stands for one query word (the one it is closest to).
+        owned: list[list[tuple[str, float]]] = [[] for _ in q_tokens]
+        for word, (qi, sim) in stand_in.items():
+            owned[qi].append((word, sim))
         out: list[_Scored] = []
-        for f, ei in pre[:_RESCORE]:
-            _, choice, q_cov, c_cov = best_text[ei]
-            entry = self._entries[ei]
-            kind_words = self._kind_words.get(_kind_key(entry), self._kind_words["error"])
-            cover = bag_cover.get(ei, [0.0] * nq)
-            bag = sum(w * (_KIND_SIM if c < _KIND_SIM and t in kind_words else c)
-                      for w, c, t in zip(q_weight, cover, q_tokens, strict=True)) / q_total
+        for ei, (f, ci, q_cov, c_cov) in top:
+            choice = choices[ci]
+            bag = self._bags[ei]
+            # What the entry's whole vocabulary explains of each query word.
+            cover = []
+            for words in owned:
+                best = 0.0
+                for w, sim in words:
+                    weight = bag.get(w)
+                    if weight is not None and sim * weight > best:
+                        best = sim * weight
+                cover.append(best)
+            bonus = kind_bonus[self._entry_kind[ei]]
+            explained = sum(max(w * c, b) for w, c, b in zip(q_weight, cover, bonus, strict=True)) / q_total
             char = _CHAR_SCORER(q_text, " ".join(choice.tokens)) / 100.0 * choice.weight
-            token_score = (1 - _BAG_BLEND) * f + _BAG_BLEND * bag
+            token_score = (1 - _BAG_BLEND) * f + _BAG_BLEND * explained
             score = 100.0 * ((1 - _CHAR_BLEND) * token_score + _CHAR_BLEND * char)
             strong = sum(1 for c, t in zip(cover, q_tokens, strict=True) if c >= _STRONG_SIM and t not in weak)
-            out.append(_Scored(entry, round(score, 2), choice.text, cover, c_cov, strong, (f, bag, char, q_cov)))
+            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, cover, c_cov, strong,
+                               (f, explained, char, q_cov)))
         out.sort(key=lambda s: -s.score)
         return out, q_weight, q_tokens
 
@@ -392,7 +406,7 @@ class Matcher:
         Words naming the kind of entry ("app install status") are left out: they say where to
         look, not which entry it is.
         """
-        kind_words = self._kind_words.get(_kind_key(top.entry), self._kind_words["error"])
+        kind_words = self._kind_words[_kind_key(top.entry)]
         total = sum(weights) or 1.0
         net = 0.0
         for w, a, b, t in zip(weights, top.cover, runner.cover, tokens, strict=True):
