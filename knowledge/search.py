@@ -59,6 +59,10 @@ _KIND_SIM = 0.8
 _RESCORE = 40
 _STRONG_SIM = 0.6
 _EXPAND_CACHE = 20_000
+_CLEAR_AT = 50.0
+_PREFIX_SHARE = 0.6
+_CLEAR_LEAD = 10.0
+_CLEAR_STRONG = 3
 _KNOWN_CUTOFF = 85.0
 _ALONE_COVER = 0.8
 _CHAR_SCORER = fuzz.token_set_ratio
@@ -284,7 +288,9 @@ class Matcher:
                 add(word, (score / 100.0) ** 2)
         if not known or len(token) >= 6:
             for word in self._prefixed(token):
-                add(word, 0.75 + 0.2 * min(len(word), len(token)) / max(len(word), len(token)))
+                share = min(len(word), len(token)) / max(len(word), len(token))
+                if share >= _PREFIX_SHARE:  # "privileg" is not what "privilegedoperations" means
+                    add(word, 0.75 + 0.2 * share)
         return out
 
     def _prefixed(self, token: str) -> Iterable[str]:
@@ -395,8 +401,13 @@ class Matcher:
         group = [s for s in ranked if abs(s.score - top.score) < 0.01 and s.text == top.text]
         rest = [s for s in ranked if s not in group]
         runner = rest[0] if rest else None
-        if top.score >= ANSWER_AT and (runner is None or top.score - runner.score >= MARGIN
-                                       or self._leads(top, runner, weights, tokens)):
+        lead = top.score - runner.score if runner is not None else top.score
+        if top.score >= ANSWER_AT and (lead >= MARGIN or self._leads(top, runner, weights, tokens)):  # type: ignore[arg-type]
+            return [Match(s.entry, s.score) for s in group], []
+        if top.score >= _CLEAR_AT and lead >= _CLEAR_LEAD and top.strong >= _CLEAR_STRONG:
+            # A long question in one's own words scores lower (much of it is not in any entry),
+            # but when one entry explains several of its words and nothing else comes close, it is
+            # the answer.
             return [Match(s.entry, s.score) for s in group], []
         return [], [Match(s.entry, s.score) for s in ranked[:3]]
 

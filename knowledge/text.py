@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 __all__ = ["Vocabulary", "fold", "stem"]
 
@@ -32,7 +32,6 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 # "-ation" joins nouns to their verbs in both languages (configuration / configurer / configure).
 _SUFFIXES: tuple[str, ...] = ("ations", "ation", "ings", "ing", "ees", "ee", "es", "ed", "er", "ez", "e")
 _MIN_STEM = 4
-_PHRASE_TYPO = 84.0
 
 
 def fold(text: str) -> str:
@@ -250,8 +249,8 @@ class Vocabulary:
 
     def _repair(self, words: list[str]) -> list[str]:
         """Rewrite phrases that one typo kept the rules from seeing: every other word exact, the
-        odd one close and with the same first letter (long words only: "not man" is not "not
-        managed", "bypass code" is not "pass code")."""
+        odd one one edit away (two from seven letters; a swap counts one) with the same first
+        letter, long words only: "not fonud" is "not found", "bypass code" is not "pass code"."""
         out = list(words)
         i = 0
         while i < len(out):
@@ -260,7 +259,7 @@ class Vocabulary:
                 window = out[start:start + len(phrase)] if start >= 0 else []
                 if len(window) == len(phrase) and all(
                     w == p or (len(p) >= _MIN_STEM and len(w) >= _MIN_STEM and w[0] == p[0]
-                               and fuzz.ratio(w, p) >= _PHRASE_TYPO)
+                               and OSA.distance(w, p) <= (1 if len(p) < 7 else 2))
                     for w, p in zip(window, phrase, strict=True)
                 ):
                     out[start:start + len(phrase)] = [wording]
