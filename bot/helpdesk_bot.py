@@ -31,6 +31,7 @@ from dialogs.troubleshoot import TroubleshootFlow
 from dialogs.turn import TURN_INFO_KEY, TurnInfo
 from intune.models import Caller, Device
 from knowledge import find_codes
+from storage import ConcurrencyError
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,13 @@ class HelpdeskBot(ActivityHandler):
             or "personal",
         )
         await super().on_turn(turn_context)
-        await self.conversation_state.save_changes(turn_context)
-        await self.user_state.save_changes(turn_context)
+        try:
+            await self.conversation_state.save_changes(turn_context)
+            await self.user_state.save_changes(turn_context)
+        except ConcurrencyError:
+            # Two turns of one conversation at once (a double click delivered twice): the other turn's
+            # state stands. Every action is idempotent on the server, so nothing is lost or done twice.
+            log.info("conversation state changed by a concurrent turn; this turn's state changes dropped")
 
     def _tenant_allowed(self, activity: Activity) -> bool:
         allowed = self.settings.allowed_tenant_ids
