@@ -15,18 +15,31 @@ import yaml
 from knowledge import Matcher
 
 CASES_DIR = Path(__file__).parent / "data"
+KNOWN_FAILURES = CASES_DIR / "_known_failures.yaml"
+"""Sentences the matcher does not answer right yet. They run as strict xfails (as Home Assistant's
+_test_failures.yaml): fixing one makes its xfail fail, which forces removing it from the list."""
+
+
+def _known_failures() -> set[tuple[str, str]]:
+    if not KNOWN_FAILURES.exists():
+        return set()
+    doc = yaml.safe_load(KNOWN_FAILURES.read_text(encoding="utf-8")) or {}
+    return {(item["file"], item["q"]) for item in doc.get("failures") or []}
 
 
 def _load_cases() -> list[Any]:
+    known = _known_failures()
     params = []
-    for path in sorted(CASES_DIR.glob("*/*.yaml")):
+    for path in sorted(CASES_DIR.glob("[a-z][a-z]/*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert doc["language"] == path.parent.name, f"{path}: declares {doc['language']!r}"
         seen: set[str] = set()
         for i, case in enumerate(doc["cases"]):
             assert case["q"] not in seen, f"{path}: duplicate sentence {case['q']!r}"
             seen.add(case["q"])
-            params.append(pytest.param(case, id=f"{path.parent.name}/{path.stem}/{i}"))
+            name = f"{path.parent.name}/{path.stem}"
+            marks = [pytest.mark.xfail(strict=True, reason="known failure")] if (name, case["q"]) in known else []
+            params.append(pytest.param(case, id=f"{name}/{i}", marks=marks))
     return params
 
 
