@@ -21,9 +21,9 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import sdk_fixes  # noqa: E402
-from bot.app import _AuthConfig, create_app  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot import sdk_fixes
+from bot.app import _AuthConfig, create_app
+from bot.settings import Settings
 
 QUERIES = ["0x87D1FDE8", "Profile not manged", "is the activation lock bypass code case sensitive?",
            "-2016324099", "j'ai ce message : impossible de créer le compte", "SyncML(404)"]
