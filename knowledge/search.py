@@ -61,6 +61,7 @@ _STRONG_SIM = 0.6
 _EXPAND_CACHE = 20_000
 _CLEAR_AT = 50.0
 _PREFIX_SHARE = 0.6
+_OTHER_START = 90.0
 _CLEAR_LEAD = 10.0
 _CLEAR_STRONG = 3
 _KNOWN_CUTOFF = 85.0
@@ -284,8 +285,8 @@ class Matcher:
         cutoff = _KNOWN_CUTOFF if known else 75 if len(token) >= 5 else 74
         for word, score, _ in process.extract(token, self._words, scorer=fuzz.ratio,
                                               score_cutoff=cutoff, limit=8):
-            if word != token:
-                add(word, (score / 100.0) ** 2)
+            if word != token and (word[0] == token[0] or score >= _OTHER_START):
+                add(word, (score / 100.0) ** 2)  # typos rarely touch the first letter
         if not known or len(token) >= 6:
             for word in self._prefixed(token):
                 share = min(len(word), len(token)) / max(len(word), len(token))

@@ -4,7 +4,7 @@ Both sides go through the same steps so that "Échec", "echec" and "ECHEC" meet:
 
 1. fold: lower case, no accents, no apostrophes or punctuation;
 2. chatter people wrap around a pasted message is dropped (queries only);
-3. every word is cut to a light stem ("wiped", "wiping" -> "wip"; "désactivée", "désactiver" ->
+3. every word is cut to a light stem ("wiped", "wipes" -> "wip"; "désactivée", "désactiver" ->
    "desactiv"), so plural and verb endings of either language meet;
 4. synonyms declared in the languages' ``_common.yaml`` rewrite the stemmed text to one wording
    (variants are stemmed too, so "réinitialisée" meets the variant "réinitialiser");
@@ -28,9 +28,10 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
-# Endings cut from a folded word, longest first; one cut per word, after a plural "s".
-# "-ation" joins nouns to their verbs in both languages (configuration / configurer / configure).
-_SUFFIXES: tuple[str, ...] = ("ations", "ation", "ings", "ing", "ees", "ee", "es", "ed", "er", "ez", "e")
+# Endings cut from a folded word, longest first; one cut per word, after a plural "s": French
+# participles and infinitives (désactivée, désactivés, désactiver) and English "-ed". Measured,
+# cutting more ("-ing", "-ation") merged words that mean different things and did not help.
+_SUFFIXES: tuple[str, ...] = ("ees", "ee", "es", "ed", "er", "ez", "e")
 _MIN_STEM = 4
 
 
