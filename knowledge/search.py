@@ -58,6 +58,7 @@ _ANSWER_WEIGHT = 0.5
 _KIND_SIM = 0.8
 _RESCORE = 40
 _STRONG_SIM = 0.6
+_EVIDENCE = 2.0
 _EXPAND_CACHE = 20_000
 _CLEAR_AT = 50.0
 _PREFIX_SHARE = 0.6
@@ -109,7 +110,7 @@ class _Scored:
     text: str
     cover: list[float]
     text_cover: float
-    strong: int
+    strong: float
     parts: tuple[float, ...] = ()
 
 
@@ -384,8 +385,10 @@ class Matcher:
             char = _CHAR_SCORER(q_text, " ".join(choice.tokens)) / 100.0 * choice.weight
             token_score = (1 - _BAG_BLEND) * f + _BAG_BLEND * explained
             score = 100.0 * ((1 - _CHAR_BLEND) * token_score + _CHAR_BLEND * char)
-            strong = sum(1 for c, t in zip(cover, q_tokens, strict=True) if c >= _STRONG_SIM and t not in weak)
-            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, cover, c_cov, strong,
+            # Evidence: query words the entry itself uses (not only its answer); weak ones count half.
+            strong = sum(0.5 if t in weak else 1.0 for c, t in zip(cover, q_tokens, strict=True) if c >= _STRONG_SIM)
+            content = any(c >= _STRONG_SIM and t not in weak for c, t in zip(cover, q_tokens, strict=True))
+            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, cover, c_cov, strong if content else 0.0,
                                (f, explained, char, q_cov)))
         out.sort(key=lambda s: -s.score)
         return out, q_weight, q_tokens
@@ -395,7 +398,7 @@ class Matcher:
         if not ranked or ranked[0].score < SUGGEST_AT:
             return [], []
         top = ranked[0]
-        if top.strong < 2 and (top.strong < 1 or top.text_cover < _ALONE_COVER):
+        if top.strong < _EVIDENCE and (top.strong < 1 or top.text_cover < _ALONE_COVER):
             # One matching word is a confident answer only when it is most of the entry's text
             # ("no" is not "No status"); question words and "work" alone are never enough.
             return [], [Match(s.entry, s.score) for s in ranked[:3]]
