@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 from knowledge.catalogue import KnowledgeBase
 from knowledge.codes import find_codes
 from knowledge.models import LANGUAGES, Entry, ErrorEntry, FaqEntry, LookupResult, Match
-from knowledge.text import Vocabulary
+from knowledge.text import Vocabulary, fold
 
 __all__ = ["ANSWER_AT", "MARGIN", "SUGGEST_AT", "Matcher"]
 
@@ -99,6 +99,7 @@ class _Choice:
     text: str
     tokens: tuple[str, ...]
     weight: float
+    raw: str  # folded as written, before synonyms: breaks ties between texts that mean the same
 
 
 @dataclass(slots=True)
@@ -108,6 +109,7 @@ class _Scored:
     entry: Entry
     score: float
     text: str
+    choice: int
     cover: list[float]
     text_cover: float
     strong: float
@@ -161,7 +163,7 @@ class Matcher:
                 if not tokens or key in seen:
                     continue
                 seen.add(key)
-                self._choices.append(_Choice(ei, key, tokens, weight))
+                self._choices.append(_Choice(ei, key, tokens, weight, fold(text)))
                 for t in tokens:
                     bag[t] = max(bag.get(t, 0.0), weight)
             for text in _extra_texts(entry):
@@ -288,7 +290,7 @@ class Matcher:
                                               score_cutoff=cutoff, limit=8):
             if word != token and (word[0] == token[0] or score >= _OTHER_START):
                 add(word, (score / 100.0) ** 2)  # typos rarely touch the first letter
-        if not known or len(token) >= 6:
+        if not known:
             for word in self._prefixed(token):
                 share = min(len(word), len(token)) / max(len(word), len(token))
                 if share >= _PREFIX_SHARE:  # "privileg" is not what "privilegedoperations" means
@@ -388,9 +390,12 @@ class Matcher:
             # Evidence: query words the entry itself uses (not only its answer); weak ones count half.
             strong = sum(0.5 if t in weak else 1.0 for c, t in zip(cover, q_tokens, strict=True) if c >= _STRONG_SIM)
             content = any(c >= _STRONG_SIM and t not in weak for c, t in zip(cover, q_tokens, strict=True))
-            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, cover, c_cov, strong if content else 0.0,
+            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, ci, cover, c_cov, strong if content else 0.0,
                                (f, explained, char, q_cov)))
-        out.sort(key=lambda s: -s.score)
+        # Equal scores (one message under several codes, or "Wrong passcode" and "Invalid
+        # passcode" once synonyms are applied): the text closer to what was typed comes first.
+        typed = fold(text)
+        out.sort(key=lambda s: (-s.score, -fuzz.ratio(typed, choices[s.choice].raw)))
         return out, q_weight, q_tokens
 
     def _decide(self, ranked: list[_Scored], weights: list[float],
