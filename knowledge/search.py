@@ -6,24 +6,28 @@ How a query is read, in order:
 2. Code-shaped values (hex, signed, unsigned, sign dropped, ``SyncML(404)``, Windows symbols) are
    looked up exactly. If the query holds any, the answer is about those codes only: a known code
    is answered, an unknown one is reported unknown, and no look-alike message is offered.
-3. Otherwise the text is folded (case, accents, apostrophes, punctuation), chatter is dropped,
-   synonyms are rewritten and words are cut to a light stem, in both languages at once. Each
-   content word is expanded to the catalogue words it is close to (typos, missing accents,
-   prefixes). Every catalogue text that shares a word is scored by IDF-weighted coverage in both
-   directions (how much of the query it explains, how much of it the query covers), blended with
-   a character-level ratio. An entry also scores by how much of the query all its texts together
-   explain (its other phrasings, the other language, and its answer at a lower weight), so a
-   question asked in new words still meets the entry whose vocabulary it uses.
-4. One answer when the best score clears ``ANSWER_AT`` and either leads the runner-up by
-   ``MARGIN`` or explains clearly more of the query's content words than it does (sibling FAQ
-   entries share their topic words; what tells them apart is the rest); all entries sharing the
-   best text when several codes carry the same message; a short "did you mean" list between
-   ``SUGGEST_AT`` and a confident answer; nothing below.
+3. Otherwise the text goes through :mod:`knowledge.text` (fold, drop chatter, light stem, one
+   wording per synonym group of both languages, typo-tolerant phrase repair). Each content word
+   is expanded to the catalogue words it is close to: unknown words to look-alikes (typos,
+   missing accents, prefixes), known words only to very close ones. Every catalogue text that
+   shares a word is scored by IDF-weighted coverage in both directions (how much of the query it
+   explains, how much of it the query covers); the best texts are then blended with a
+   character-level ratio and with how much of the query the entry's whole vocabulary explains
+   (its other phrasings, the other language, and its answer at half weight), so a question
+   asked in new words still meets the entry whose words it uses.
+4. An answer needs evidence: two query words the entry uses (question words count half), or
+   one that is most of its text ("no" is not "No status"). Then one answer when the best score
+   clears ``ANSWER_AT`` and either leads the runner-up by ``MARGIN`` or explains clearly more of
+   the query's content words (sibling FAQ entries share their topic words; what tells them apart
+   is the rest), or, for a long question, when it clearly leads on several words; all entries
+   sharing the best text when several codes carry the same message; a short "did you mean" list
+   from ``SUGGEST_AT``; nothing below.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -50,25 +54,29 @@ LEAD = 0.12
 given alone when their scores are closer than ``MARGIN``."""
 MAX_CHARS = 4000
 MAX_TOKENS = 60
-_UNKNOWN_WORD_WEIGHT = 3.0
-_WEAK_WORD_FACTOR = 0.35
-_CHAR_BLEND = 0.25
-_BAG_BLEND = 0.3
-_ANSWER_WEIGHT = 0.5
-_KIND_SIM = 0.8
-_RESCORE = 40
-_STRONG_SIM = 0.6
-_EVIDENCE = 2.0
+
+# Query words: weights and look-alikes.
+_UNKNOWN_WORD_WEIGHT = 3.0  # a word no entry uses says the query is about something else
+_WEAK_WORD_FACTOR = 0.35  # question words, "work", "my": a hint, not a topic
+_KNOWN_CUTOFF = 85.0  # a word the catalogue knows is only a typo of a very close one
+_OTHER_START = 90.0  # a look-alike with another first letter must be this close
+_PREFIX_SHARE = 0.6  # a prefix match must cover most of the longer word
 _EXPAND_CACHE = 20_000
-_CLEAR_AT = 50.0
-_PREFIX_SHARE = 0.6
-_OTHER_START = 90.0
-_CLEAR_LEAD = 10.0
-_CLEAR_STRONG = 3
-_KNOWN_CUTOFF = 85.0
-_ALONE_COVER = 0.8
+# Scoring.
+_CHAR_BLEND = 0.25  # weight of the character-level ratio
+_BAG_BLEND = 0.3  # weight of what the entry's whole vocabulary explains
+_ANSWER_WEIGHT = 0.5  # an answer's words count half
+_KIND_SIM = 0.8  # credit of a word naming the entry's kind ("app status", "enrollment error")
+_RESCORE = 20  # entries rescored with their vocabulary and the character ratio
 _CHAR_SCORER = fuzz.token_set_ratio
 _SENTENCE_END = re.compile(r"(?<=[a-z)\"])[.!?]\s+(?=[A-Z])")
+# Decision: how much evidence an answer needs.
+_STRONG_SIM = 0.6  # a query word counts as evidence when the entry uses it (or a close form)
+_EVIDENCE = 2.0  # evidence words (weak ones count half) for an answer...
+_ALONE_COVER = 0.8  # ...unless one word is most of the entry's text
+_CLEAR_AT = 50.0  # a long question in one's own words: answered from this score...
+_CLEAR_LEAD = 10.0  # ...when it leads the runner-up by this much...
+_CLEAR_STRONG = 3  # ...on this many evidence words
 
 # Words that say which kind of entry a query is about; they count for the query but are not
 # required of the entry ("enrollment error Device cap reached", "waiting for content (app status)").
@@ -113,7 +121,6 @@ class _Scored:
     cover: list[float]
     text_cover: float
     strong: float
-    parts: tuple[float, ...] = ()
 
 
 def _choice_texts(entry: Entry) -> Iterable[tuple[str, float]]:
@@ -345,7 +352,7 @@ class Matcher:
                     per_q[ci] = {qi: sim}
                 elif hits.get(qi, 0.0) < sim:
                     hits[qi] = sim
-        best_text: dict[int, tuple[float, int, float, float]] = {}
+        best_text: dict[int, tuple[float, int, float]] = {}
         choices, c_total, choice_kind = self._choices, self._c_total, self._choice_kind
         for ci, hits in per_q.items():
             kind = choice_kind[ci]
@@ -361,37 +368,41 @@ class Matcher:
             ei = choices[ci].entry
             current = best_text.get(ei)
             if current is None or current[0] < f:
-                best_text[ei] = (f, ci, q_cov, c_cov)
+                best_text[ei] = (f, ci, c_cov)
 
-        top = sorted(best_text.items(), key=lambda item: -item[1][0])[:_RESCORE]
+        top = heapq.nlargest(_RESCORE, best_text.items(), key=lambda item: item[1][0])
         q_text = " ".join(q_tokens)
         # Each catalogue word stands for one query word (the one it is closest to).
         owned: list[list[tuple[str, float]]] = [[] for _ in q_tokens]
         for word, (qi, sim) in stand_in.items():
             owned[qi].append((word, sim))
         out: list[_Scored] = []
-        for ei, (f, ci, q_cov, c_cov) in top:
+        for ei, (f, ci, c_cov) in top:
             choice = choices[ci]
             bag = self._bags[ei]
-            # What the entry's whole vocabulary explains of each query word.
-            cover = []
-            for words in owned:
+            bonus = kind_bonus[self._entry_kind[ei]]
+            # What the entry's whole vocabulary explains of each query word, and the evidence:
+            # query words the entry itself uses (not only in its answer), weak ones counting half.
+            cover: list[float] = []
+            explained = strong = 0.0
+            content = False
+            for qi, words in enumerate(owned):
                 best = 0.0
                 for w, sim in words:
                     weight = bag.get(w)
                     if weight is not None and sim * weight > best:
                         best = sim * weight
                 cover.append(best)
-            bonus = kind_bonus[self._entry_kind[ei]]
-            explained = sum(max(w * c, b) for w, c, b in zip(q_weight, cover, bonus, strict=True)) / q_total
+                explained += max(q_weight[qi] * best, bonus[qi])
+                if best >= _STRONG_SIM:
+                    is_weak = q_tokens[qi] in weak
+                    strong += 0.5 if is_weak else 1.0
+                    content = content or not is_weak
             char = _CHAR_SCORER(q_text, " ".join(choice.tokens)) / 100.0 * choice.weight
-            token_score = (1 - _BAG_BLEND) * f + _BAG_BLEND * explained
+            token_score = (1 - _BAG_BLEND) * f + _BAG_BLEND * explained / q_total
             score = 100.0 * ((1 - _CHAR_BLEND) * token_score + _CHAR_BLEND * char)
-            # Evidence: query words the entry itself uses (not only its answer); weak ones count half.
-            strong = sum(0.5 if t in weak else 1.0 for c, t in zip(cover, q_tokens, strict=True) if c >= _STRONG_SIM)
-            content = any(c >= _STRONG_SIM and t not in weak for c, t in zip(cover, q_tokens, strict=True))
-            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, ci, cover, c_cov, strong if content else 0.0,
-                               (f, explained, char, q_cov)))
+            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, ci, cover, c_cov,
+                               strong if content else 0.0))
         # Equal scores (one message under several codes, or "Wrong passcode" and "Invalid
         # passcode" once synonyms are applied): the text closer to what was typed comes first.
         typed = fold(text)
@@ -403,22 +414,23 @@ class Matcher:
         if not ranked or ranked[0].score < SUGGEST_AT:
             return [], []
         top = ranked[0]
+        suggestions = [Match(s.entry, s.score) for s in ranked[:3]]
         if top.strong < _EVIDENCE and (top.strong < 1 or top.text_cover < _ALONE_COVER):
             # One matching word is a confident answer only when it is most of the entry's text
             # ("no" is not "No status"); question words and "work" alone are never enough.
-            return [], [Match(s.entry, s.score) for s in ranked[:3]]
+            return [], suggestions
         group = [s for s in ranked if abs(s.score - top.score) < 0.01 and s.text == top.text]
         rest = [s for s in ranked if s not in group]
         runner = rest[0] if rest else None
         lead = top.score - runner.score if runner is not None else top.score
-        if top.score >= ANSWER_AT and (lead >= MARGIN or self._leads(top, runner, weights, tokens)):  # type: ignore[arg-type]
-            return [Match(s.entry, s.score) for s in group], []
+        answer = [Match(s.entry, s.score) for s in group]
+        if top.score >= ANSWER_AT and (lead >= MARGIN or (runner and self._leads(top, runner, weights, tokens))):
+            return answer, []
         if top.score >= _CLEAR_AT and lead >= _CLEAR_LEAD and top.strong >= _CLEAR_STRONG:
-            # A long question in one's own words scores lower (much of it is not in any entry),
-            # but when one entry explains several of its words and nothing else comes close, it is
-            # the answer.
-            return [Match(s.entry, s.score) for s in group], []
-        return [], [Match(s.entry, s.score) for s in ranked[:3]]
+            # A long question in one's own words scores lower (much of it is in no entry), but
+            # when one entry explains several of its words and nothing else comes close, it is it.
+            return answer, []
+        return [], suggestions
 
     def _leads(self, top: _Scored, runner: _Scored, weights: list[float], tokens: list[str]) -> bool:
         """Whether ``top`` explains clearly more of the query's words than ``runner`` does.

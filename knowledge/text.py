@@ -185,7 +185,8 @@ class Vocabulary:
             words = tuple(phrase.split())
             if len(words) > 1:
                 for i, word in enumerate(words):
-                    by_word.setdefault(word, []).append((words, i, wording))
+                    if word not in skip:  # anchored on content words: "de" would try every phrase
+                        by_word.setdefault(word, []).append((words, i, wording))
         return cls(frozenset(skip), whole, weak_tokens, rules, chatter, longest_rule, longest_chatter,
                    rule_starts, chatter_starts, {w: tuple(ps) for w, ps in by_word.items()})
 
