@@ -16,12 +16,14 @@ How a query is read, in order:
    (its other phrasings, the other language, and its answer at half weight), so a question
    asked in new words still meets the entry whose words it uses.
 4. An answer needs evidence: two query words the entry uses (question words count half), or
-   one that is most of its text ("no" is not "No status"). Then one answer when the best score
-   clears ``ANSWER_AT`` and either leads the runner-up by ``MARGIN`` or explains clearly more of
-   the query's content words (sibling FAQ entries share their topic words; what tells them apart
-   is the rest), or, for a long question, when it clearly leads on several words; all entries
-   sharing the best text when several codes carry the same message; a short "did you mean" list
-   from ``SUGGEST_AT``; nothing below.
+   one that is most of its text ("no" is not "No status"); for an FAQ entry, one of them must
+   be a core word of the entry (its question's, or most phrasings'), so "how do I create a
+   compliance policy" is not "new passcode after Remove passcode". Then one answer when the
+   best score clears ``ANSWER_AT`` and either leads the runner-up by ``MARGIN`` or explains
+   clearly more of the query's content words (sibling FAQ entries share their topic words; what
+   tells them apart is the rest), or, for a long question, when it clearly leads on several
+   words; all entries sharing the best text when several codes carry the same message; a short
+   "did you mean" list from ``SUGGEST_AT``; nothing below.
 """
 
 from __future__ import annotations
@@ -72,7 +74,10 @@ _CHAR_SCORER = fuzz.token_set_ratio
 _SENTENCE_END = re.compile(r"(?<=[a-z)\"])[.!?]\s+(?=[A-Z])")
 # Decision: how much evidence an answer needs.
 _STRONG_SIM = 0.6  # a query word counts as evidence when the entry uses it (or a close form)
-_EVIDENCE = 2.0  # evidence words (weak ones count half) for an answer...
+_ALPHA = 0.5
+_EVIDENCE = 2.0
+_CORE_SHARE = 0.3  # an FAQ entry's core words: its question's and those this share of its texts use...
+_CORE_IDF = 2.0  # ...that are not common words ("device")
 _ALONE_COVER = 0.8  # ...unless one word is most of the entry's text
 _CLEAR_AT = 50.0  # a long question in one's own words: answered from this score...
 _CLEAR_LEAD = 10.0  # ...when it leads the runner-up by this much...
@@ -204,6 +209,22 @@ class Matcher:
         self._entry_kind = entry_kind
         # Words a whole text can be found by, as written before rewriting (typos are made on
         # those), each with the token it stands for; answer-only words are matched exactly.
+        # An FAQ entry's core words: its question's, and those most of its phrasings use
+        # ("passcode", "remove" for "new passcode after Remove passcode"). A question about the
+        # entry names one of them; "how do I create a compliance policy" names none.
+        self._core: list[frozenset[str] | None] = [None] * len(self._entries)
+        for ei, entry in enumerate(self._entries):
+            if isinstance(entry, FaqEntry):
+                texts = [c.tokens for c in self._choices if c.entry == ei]
+                counts: dict[str, int] = defaultdict(int)
+                for tokens in texts:
+                    for t in tokens:
+                        counts[t] += 1
+                named = {t for lang in LANGUAGES for t in self.vocab.tokens(entry.texts[lang].question)}
+                self._core[ei] = frozenset(
+                    t for t, n in counts.items()
+                    if (t in named or n >= _CORE_SHARE * len(texts)) and self._idf[t] >= _CORE_IDF
+                    and t not in self.vocab.weak_words and t not in self._kind_words["faq"])
         self._surface = {w: ts for w, ts in surface.items() if ts and all(t in postings for t in ts)}
         self._surface.update({t: (t,) for t in postings})
         self._words = sorted(self._surface)
@@ -364,7 +385,7 @@ class Matcher:
                     q_hit += extra
             q_cov = q_hit / q_total
             c_cov = c_hit[ci] / c_total[ci]
-            f = 2 * q_cov * c_cov / (q_cov + c_cov) * choices[ci].weight
+            f = q_cov * c_cov / (_ALPHA * c_cov + (1 - _ALPHA) * q_cov) * choices[ci].weight
             ei = choices[ci].entry
             current = best_text.get(ei)
             if current is None or current[0] < f:
@@ -386,23 +407,28 @@ class Matcher:
             cover: list[float] = []
             explained = strong = 0.0
             content = False
+            core = self._core[ei]
+            core_hit = core is None
             for qi, words in enumerate(owned):
                 best = 0.0
                 for w, sim in words:
                     weight = bag.get(w)
                     if weight is not None and sim * weight > best:
                         best = sim * weight
+                    if not core_hit and sim >= _STRONG_SIM and w in core:  # type: ignore[operator]
+                        core_hit = True
                 cover.append(best)
                 explained += max(q_weight[qi] * best, bonus[qi])
-                if best >= _STRONG_SIM:
-                    is_weak = q_tokens[qi] in weak
-                    strong += 0.5 if is_weak else 1.0
-                    content = content or not is_weak
+                is_weak = q_tokens[qi] in weak
+                if best >= _ANSWER_WEIGHT * _STRONG_SIM:
+                    # A word only its answer uses, or a weak word, counts half.
+                    strong += 0.5 if is_weak or best < _STRONG_SIM else 1.0
+                    content = content or (not is_weak and best >= _STRONG_SIM)
             char = _CHAR_SCORER(q_text, " ".join(choice.tokens)) / 100.0 * choice.weight
             token_score = (1 - _BAG_BLEND) * f + _BAG_BLEND * explained / q_total
             score = 100.0 * ((1 - _CHAR_BLEND) * token_score + _CHAR_BLEND * char)
             out.append(_Scored(self._entries[ei], round(score, 2), choice.text, ci, cover, c_cov,
-                               strong if content else 0.0))
+                               strong if content and (core_hit or c_cov >= _ALONE_COVER) else 0.0))
         # Equal scores (one message under several codes, or "Wrong passcode" and "Invalid
         # passcode" once synonyms are applied): the text closer to what was typed comes first.
         typed = fold(text)
