@@ -2,13 +2,19 @@
 
 Run from the repo root: `python benchmarks/endpoint.py [--requests 800] [--concurrency 16]`.
 Target (issue 3): lookup turns reach at least 0.7x the echo bot's throughput.
+
+Each bot runs in its own process (as in production) and the load comes from this one, so the load
+generator does not eat the bot's event loop; both bots are measured the same way, one after the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -17,7 +23,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -36,7 +42,9 @@ class EchoBot(ActivityHandler):
 
 def echo_app(settings: Settings) -> web.Application:
     sdk_fixes.apply_all()
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_AuthConfig(settings)))
+    # The same adapter as the helpdesk bot (bot/app.py), so the ratio measures the bot, not the SDK.
+    adapter = sdk_fixes.HelpdeskCloudAdapter(
+        sdk_fixes.SafeAuthentication(ConfigurationBotFrameworkAuthentication(_AuthConfig(settings))))
     bot = EchoBot()
 
     async def messages(request: web.Request) -> web.StreamResponse:
@@ -78,13 +86,39 @@ async def drive(url: str, n: int, concurrency: int) -> tuple[float, list[float],
     return n / elapsed, latencies, errors
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, f"http://127.0.0.1:{port}/api/messages"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _serve_forever(kind: str, port: int) -> None:
+    settings = Settings(storage_url="memory://", log_level="WARNING")
+    await serve(echo_app(settings) if kind == "echo" else create_app(settings), port)
+    await asyncio.Event().wait()
+
+
+async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            if proc.poll() is not None:
+                raise RuntimeError("the bot process exited")
+            try:
+                async with http.post(url, json=activity("hi", 0)) as resp:
+                    await resp.read()
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError("the bot did not start")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -95,13 +129,24 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=800)
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--serve", choices=("echo", "lookup"), help=argparse.SUPPRESS)
+    ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    settings = Settings(storage_url="memory://", log_level="WARNING")
+    if args.serve:
+        await _serve_forever(args.serve, args.port)
+        return
     results = {}
-    for name, app in (("echo bot", echo_app(settings)), ("lookup turns", create_app(settings))):
-        runner, url = await serve(app)
-        rps, lat, errors = await drive(url, args.requests, args.concurrency)
-        await runner.cleanup()
+    for name, kind in (("echo bot", "echo"), ("lookup turns", "lookup")):
+        port = _free_port()
+        proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port)],
+                                stderr=subprocess.DEVNULL, env={**os.environ, "LOG_LEVEL": "ERROR"})
+        url = f"http://127.0.0.1:{port}/api/messages"
+        try:
+            await _wait_up(url, proc)
+            rps, lat, errors = await drive(url, args.requests, args.concurrency)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
         results[name] = rps
         print(f"{name:13s} {rps:7.1f} req/s  p50 {statistics.median(lat) * 1000:6.1f} ms  "
               f"p99 {pct(lat, 0.99):6.1f} ms  errors {errors}  ({args.requests} requests, concurrency "

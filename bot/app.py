@@ -217,7 +217,7 @@ def create_app(
         svc = services or await open_services(settings)
         app[SERVICES] = svc
         auth = sdk_fixes.SafeAuthentication(ConfigurationBotFrameworkAuthentication(_AuthConfig(settings)))
-        adapter = CloudAdapter(auth)
+        adapter = sdk_fixes.HelpdeskCloudAdapter(auth)
         storage = BotStateStorage(svc.store)
         bot = HelpdeskBot(settings, svc, ConversationState(storage), UserState(storage), adapter)
         adapter.on_turn_error = bot.on_turn_error

@@ -333,3 +333,49 @@ def test_confirm_prompt_fallback_depends_on_set_order() -> None:
 ])
 def test_parse_yes_no_english_and_french(text: str, expected: bool | None) -> None:
     assert parse_yes_no(text) is expected
+
+
+# --- defect 7: msrest walks card contents node by node (half of a lookup turn's cost) -------------
+
+
+def test_fast_serialization_gives_the_same_json_as_the_sdk() -> None:
+    import copy
+
+    from botbuilder.core import MessageFactory
+    from botbuilder.schema import ChannelAccount, ConversationAccount
+
+    from bot import cards
+    from bot.i18n import Translator
+    from bot.sdk_fixes import serialize_activity
+
+    card = cards.help_card(Translator("fr"))
+    reply = MessageFactory.attachment(cards.attachment(card))
+    reply.channel_data = {"feedbackLoopEnabled": True}
+    reply.recipient = ChannelAccount(id="29:u", aad_object_id="u")
+    reply.conversation = ConversationAccount(id="c", conversation_type="personal")
+    assert serialize_activity(reply) == reply.serialize()
+    assert reply.attachments[0].content == card  # the content was put back
+    assert copy.deepcopy(reply).attachments[0].content is reply.attachments[0].content  # shared, not copied
+
+
+# --- defect 8: a user-token client built on every turn for OAuth this bot never uses ---------------
+
+
+async def test_user_token_client_is_built_only_when_used() -> None:
+    from bot.sdk_fixes import LazyUserTokenClient
+
+    built: list[int] = []
+
+    class Real:
+        async def get_user_token(self, user_id: str) -> str:
+            return f"token-for-{user_id}"
+
+    async def factory() -> Real:
+        built.append(1)
+        return Real()
+
+    lazy = LazyUserTokenClient(factory)
+    assert built == []
+    assert await lazy.get_user_token("u1") == "token-for-u1"
+    assert await lazy.get_user_token("u2") == "token-for-u2"
+    assert built == [1]
