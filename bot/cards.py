@@ -78,16 +78,8 @@ def _empty_block(node: Any) -> bool:
     return False
 
 
-class CardContent(dict):  # type: ignore[type-arg]
-    """A rendered card. The SDK deep-copies every outgoing activity; a card is never changed once
-    rendered, so copies share it (a deepcopy of a card cost ~0.6 ms per reply, see benchmarks/endpoint.py)."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> CardContent:
-        return self
-
-
 def attachment(card: dict[str, Any]) -> Attachment:
-    return CardFactory.adaptive_card(CardContent(card))
+    return CardFactory.adaptive_card(card)
 
 
 def _clip(text: str) -> str:

@@ -339,8 +339,6 @@ def test_parse_yes_no_english_and_french(text: str, expected: bool | None) -> No
 
 
 def test_fast_serialization_gives_the_same_json_as_the_sdk() -> None:
-    import copy
-
     from botbuilder.core import MessageFactory
     from botbuilder.schema import ChannelAccount, ConversationAccount
 
@@ -355,7 +353,7 @@ def test_fast_serialization_gives_the_same_json_as_the_sdk() -> None:
     reply.conversation = ConversationAccount(id="c", conversation_type="personal")
     assert serialize_activity(reply) == reply.serialize()
     assert reply.attachments[0].content == card  # the content was put back
-    assert copy.deepcopy(reply).attachments[0].content is reply.attachments[0].content  # shared, not copied
+    assert isinstance(reply.serialize()["attachments"][0]["content"], dict)  # the SDK's own path still works
 
 
 # --- defect 8: a user-token client built on every turn for OAuth this bot never uses ---------------
