@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]{1,200}>")
-_INTERRUPTING = {"help", "language", "cancel", "sync", "sync_status", "troubleshoot", "who_synced"}
+_INTERRUPTING = {"help", "language", "cancel", "ask_code", "sync", "sync_status", "troubleshoot", "who_synced"}
 
 
 class HelpdeskBot(ActivityHandler):

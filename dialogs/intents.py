@@ -21,7 +21,7 @@ def _fold(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Intent:
-    name: str  # help, language, cancel, sync, sync_status, troubleshoot, who_synced, lookup
+    name: str  # help, language, cancel, ask_code, sync, sync_status, troubleshoot, who_synced, lookup
     target: str | None = None  # a device/user for sync and troubleshoot, a language code for language
 
 
@@ -45,6 +45,11 @@ _EN = re.compile(r"^(?:(?:in |speak |switch to |answer in |reply in )?english(?:
                  r"parle anglais|language english|langue anglais)[ .!]*$")
 _FR = re.compile(r"^(?:(?:in |speak |switch to |answer in |reply in )?french(?: please| pls)?|en francais|francais|"
                  r"parle francais|parlez francais|langue francais|language french)(?: (?:svp|stp|s'il (?:te|vous) plait))?[ .!]*$")
+_ASK_CODE = re.compile(r"^(?:what does (?:this|my|an?) (?:error )?code mean|what is this (?:error )?code|explain (?:an? |this )?"
+                       r"(?:error )?code|que signifie (?:ce|mon|un) code(?: d'erreur)?|c'est quoi ce code|"
+                       r"expliquer? (?:un |ce )?code(?: d'erreur)?)[ .!?]*$")
+_ANY_USER = re.compile(r"^(?:a|an|the|one|some|un|une|l'|le|la)?\s*(?:user|person|colleague|utilisateur|utilisatrice|"
+                       r"personne|collegue)?$")
 _LANG_MENU = re.compile(r"^(?:language|langue|change language|changer de langue)[ .!?]*$")
 _OWN = re.compile(r"^(?:(?:my|mon|ma|mes|this|ce|cet|cette)\s*)?(?:device|devices|appareil|appareils|"
                   r"machine|terminal)?$")
@@ -65,6 +70,8 @@ def parse_intent(text: str) -> Intent:
         return Intent("language", "fr")
     if _LANG_MENU.match(folded):
         return Intent("language", None)
+    if _ASK_CODE.match(folded):
+        return Intent("ask_code")
     if _STATUS.match(folded):
         return Intent("sync_status")
     for pattern, name in ((_WHO_SYNCED, "who_synced"), (_TROUBLESHOOT, "troubleshoot"), (_SYNC, "sync")):
@@ -73,6 +80,8 @@ def parse_intent(text: str) -> Intent:
             target = _original_span(text, folded, m.group("target")) if m.group("target") else None
             if name == "sync" and (target is None or _OWN.match(_fold(target))):
                 target = None
+            if name == "troubleshoot" and target is not None and _ANY_USER.match(_fold(target)):
+                target = None  # "troubleshoot a user": the menu command, no user named yet
             return Intent(name, target)
     return Intent("lookup")
 

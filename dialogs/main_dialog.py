@@ -53,8 +53,18 @@ class MainDialog(ComponentDialog):
         if intent.name == "sync_status":
             await self.sync_dialog.report_status(step.context)
             return await step.end_dialog()
-        if intent.name == "troubleshoot" and intent.target:
-            await self.troubleshoot.run(step.context, intent.target)
+        if intent.name == "troubleshoot":
+            if intent.target:
+                await self.troubleshoot.run(step.context, intent.target)
+            else:
+                await step.context.send_activity(info.t(
+                    "Which user? Type \"troubleshoot\" followed by their email address or name, for example "
+                    "\"troubleshoot alice@contoso.com\"."))
+            return await step.end_dialog()
+        if intent.name == "ask_code":
+            await step.context.send_activity(info.t(
+                "Paste the error code or the error message you see, for example 0x87D1FDE8, -2016281112 or "
+                "\"Profile not managed\", and I'll explain it."))
             return await step.end_dialog()
         if intent.name == "who_synced" and intent.target:
             await self.troubleshoot.who_synced(step.context, intent.target)
