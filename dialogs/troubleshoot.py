@@ -1,4 +1,9 @@
-"""Agent tools in chat: who synced a device (audit log) and the troubleshooting summary of a user."""
+"""Agent tools in chat: who synced a device (audit log) and the troubleshooting summary of a user.
+
+The summary card shows the account, the Intune license, the devices (worst first), the groups, the apps under
+app protection (flagged devices first; "unavailable" when Graph refused only that area) and recent enrollment
+failures, under Teams' message size cap.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ from bot import cards
 from bot.i18n import Translator
 from dialogs.sync_dialog import compliance_label, graph_error_text
 from dialogs.turn import turn_info
-from intune.errors import GraphError
-from intune.models import Device, User
+from intune.errors import GraphError, GraphForbidden
+from intune.models import AppRegistration, Device, User
 from intune.troubleshoot import Candidates, Refusal, RefusalReason, TroubleshootService, UserSummary
 from knowledge.text import fold
 
@@ -25,6 +30,8 @@ log = logging.getLogger(__name__)
 MAX_DEVICE_ROWS = 8
 MAX_GROUP_NAMES = 10
 MAX_FAILURE_ROWS = 5
+MAX_APP_ROWS = 5
+APPS_PERMISSION = "DeviceManagementApps.Read.All"
 MAX_SYNC_BUTTONS = 8
 PRIMARY_SYNC_BUTTONS = 3
 MAX_CARD_BYTES = 27_000  # Teams refuses messages over ~28 KB
@@ -149,6 +156,40 @@ def _device_row(d: Device, t: Translator) -> dict[str, Any]:
     ]}
 
 
+def flagged_label(t: Translator, reason: str) -> str:
+    """Why Intune flagged the device an app runs on (managedAppFlaggedReason)."""
+    labels = {
+        "rootedDevice": t("rooted/jailbroken device"),
+        "androidBootloaderUnlocked": t("bootloader unlocked"),
+        "androidFactoryRomModified": t("factory ROM modified"),
+    }
+    return labels.get(reason, reason)
+
+
+def apps_unavailable_text(t: Translator, exc: GraphError) -> str:
+    if isinstance(exc, GraphForbidden):
+        return t("Apps unavailable: the bot is missing the {permission} Microsoft Graph permission.",
+                 permission=exc.permission or APPS_PERMISSION)
+    return t("Apps unavailable: Intune did not answer. Try again in a minute.")
+
+
+def _app_row(a: AppRegistration, t: Translator) -> dict[str, Any]:
+    name = a.app_name or t("Unknown app")
+    device = a.device_name or a.device_type or t("unknown device")
+    os_text = " ".join(x for x in (a.platform, a.platform_version) if x) or t("unknown OS")
+    details = t("{os} · version {version} · last sync {when}", os=os_text, version=a.application_version or "—",
+                when=t.relative(a.last_sync))
+    items: list[dict[str, Any]] = [
+        {"type": "TextBlock", "wrap": True, "text": f"{'⚠️ ' if a.flagged else ''}**{name}** — {device}"},
+        {"type": "TextBlock", "wrap": True, "isSubtle": True, "size": "Small", "spacing": "None", "text": details},
+    ]
+    if a.flagged:
+        reasons = ", ".join(flagged_label(t, r) for r in a.flagged_reasons)
+        items.append({"type": "TextBlock", "wrap": True, "size": "Small", "spacing": "None", "color": "Attention",
+                      "text": t("Flagged by Intune: {reasons}", reasons=reasons)})
+    return {"type": "Container", "spacing": "Small", "items": items}
+
+
 def _first_paragraph(text: str) -> str:
     return text.strip().split("\n\n", 1)[0].strip()
 
@@ -184,6 +225,15 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         facts.append({"title": t("Groups ({n})", n=s.group_count), "value": names})
     else:
         facts.append({"title": t("Groups"), "value": t("none")})
+    if s.apps_error is not None:
+        apps_text = t("unavailable")
+    elif not s.app_count:
+        apps_text = t("no protected app")
+    elif s.flagged_apps:
+        apps_text = t("{n}, including {flagged} on a flagged device", n=s.app_count, flagged=len(s.flagged_apps))
+    else:
+        apps_text = str(s.app_count)
+    facts.append({"title": t("Apps (app protection)"), "value": apps_text})
 
     warnings = []
     if user.account_enabled is False:
@@ -194,6 +244,9 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
     shown = s.devices[:MAX_DEVICE_ROWS]
     rows = [_device_row(d, t) for d in shown]
     more = s.device_count - len(shown)
+
+    app_rows = [_app_row(a, t) for a in s.apps[:MAX_APP_ROWS]]
+    apps_more = s.app_count - len(app_rows)
 
     pending_note = ""
     faq_ids: list[str] = []
@@ -250,13 +303,24 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         devices_more=t("and {n} more", n=more) if more > 0 else "",
         pending_heading=t("About pending retire/wipe") if pending_note else "",
         pending_note=pending_note,
+        apps_heading=t("Apps (app protection)") if s.app_count or s.apps_error is not None else "",
+        apps_note=apps_unavailable_text(t, s.apps_error) if s.apps_error is not None else "",
+        apps=app_rows,
+        apps_more=t("and {n} more", n=apps_more) if apps_more > 0 else "",
         failures_heading=t("Enrollment failures in the last 30 days ({n})", n=len(s.failures)) if s.failures
         else t("No enrollment failures in the last 30 days."),
         failures=failure_items,
         note=t("Generated {when}.", when=t.datetime(s.generated)),
         actions=actions,
     )
-    if len(json.dumps(card, ensure_ascii=False).encode("utf-8")) > MAX_CARD_BYTES:
-        log.warning("troubleshooting card too large; dropping enrollment failure details")
-        card["body"] = [b for b in card["body"] if b.get("type") != "Container" or b.get("items") is not failure_items]
+    # Too large for Teams: drop the enrollment failure details first, then the app rows (their counts stay).
+    for what, items in (("enrollment failure details", failure_items), ("app rows", app_rows)):
+        if _card_bytes(card) <= MAX_CARD_BYTES:
+            break
+        log.warning("troubleshooting card too large; dropping %s", what)
+        card["body"] = [b for b in card["body"] if b.get("type") != "Container" or b.get("items") != items]
     return card
+
+
+def _card_bytes(card: dict[str, Any]) -> int:
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))

@@ -1,4 +1,5 @@
-"""The Contoso demo tenant: users, devices, groups, licenses and enrollment failures served by the fake Graph.
+"""The Contoso demo tenant: users, devices, groups, licenses, enrollment failures and app protection registrations
+served by the fake Graph.
 
 The data lives in ``intune/data/demo_tenant.json`` with times relative to "now" (``lastSyncMinutesAgo``...), so
 check-ins always look recent whenever the demo runs. Object ids are fixed (see ``DEMO_IDS``): the local chat and
@@ -31,12 +32,16 @@ class DemoIds:
     alice: str = (
         "a11ce000-0000-4000-8000-000000000001"  # alice@contoso.com, 3 devices (Windows, iPhone, iPad)
     )
-    bob: str = "b0b00000-0000-4000-8000-000000000002"  # bob@contoso.com, 3 devices incl. one wipePending
+    bob: str = (
+        "b0b00000-0000-4000-8000-000000000002"  # bob@contoso.com, 3 devices incl. one wipePending, a rooted phone
+    )
     chloe: str = (
         "c410e000-0000-4000-8000-000000000003"  # chloe@contoso.com, 3 devices incl. one retirePending
     )
     helene: str = "4e1e4e00-0000-4000-8000-000000000004"  # helpdesk@contoso.com, the help desk agent
-    david: str = "da71d000-0000-4000-8000-000000000005"  # david@contoso.com, 60 lab PCs (paging)
+    david: str = (
+        "da71d000-0000-4000-8000-000000000005"  # david@contoso.com, 60 lab PCs, 24 lab iPad apps (paging)
+    )
     emma: str = "e33a0000-0000-4000-8000-000000000006"  # emma@contoso.com, disabled account
     farid: str = "fa71d000-0000-4000-8000-000000000007"  # farid@contoso.com, no Intune license, no device
     grace: str = "67ace000-0000-4000-8000-000000000008"  # grace.o'brien@contoso.com, apostrophes everywhere
@@ -53,6 +58,7 @@ class DemoIds:
 DEMO_IDS = DemoIds()
 
 _DEVICE_NAMESPACE = uuid.UUID("c0a70500-0000-4000-8000-00000000d00d")
+_APP_NAMESPACE = uuid.UUID("c0a70500-0000-4000-8000-00000000a995")
 
 
 def _iso(moment: datetime) -> str:
@@ -76,6 +82,7 @@ class DemoTenant:
     licenses: dict[str, tuple[dict[str, Any], ...]]
     troubleshooting_events: tuple[dict[str, Any], ...]
     aliases: dict[str, str]
+    app_registrations: tuple[dict[str, Any], ...] = ()  # managedAppRegistration objects (app protection)
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, now: datetime | None = None) -> DemoTenant:
@@ -123,6 +130,18 @@ class DemoTenant:
             }
             events.append(event)
 
+        apps = [
+            app for raw in data.get("appRegistrations", []) for app in _app_registrations(raw, now)
+        ]
+        for spec in data.get("generatedAppRegistrations", []):
+            for n in range(1, int(spec["count"]) + 1):
+                raw = {k: v for k, v in spec.items() if k not in {"count", "deviceNamePrefix", "lastSyncStepMinutes"}}
+                raw["deviceName"] = f"{spec['deviceNamePrefix']}{n:02d}"
+                raw["lastSyncMinutesAgo"] = spec.get("lastSyncMinutesAgo", 60) + (n - 1) * spec.get(
+                    "lastSyncStepMinutes", 0
+                )
+                apps.extend(_app_registrations(raw, now))
+
         tenant = data.get("tenant", {})
         return cls(
             tenant_id=tenant["id"],
@@ -135,6 +154,7 @@ class DemoTenant:
             licenses=licenses,
             troubleshooting_events=tuple(events),
             aliases=aliases,
+            app_registrations=tuple(apps),
         )
 
     def user(self, key: str) -> dict[str, Any]:
@@ -159,6 +179,11 @@ class DemoTenant:
         """The devices whose primary user is this demo user."""
         user_id = self.user(key)["id"]
         return [d for d in self.devices if d.get("userId") == user_id]
+
+    def app_registrations_of(self, key: str) -> list[dict[str, Any]]:
+        """The app protection registrations of this demo user."""
+        user_id = self.user(key)["id"]
+        return [a for a in self.app_registrations if a.get("userId") == user_id]
 
 
 def _license_detail(user_id: str, part: str, sku: dict[str, Any]) -> dict[str, Any]:
@@ -217,3 +242,44 @@ def _generated_devices(
         )
         devices.append(_device(raw, users, now))
     return devices
+
+
+_APP_PLATFORMS = {
+    "ios": ("#microsoft.graph.iosManagedAppRegistration", "#microsoft.graph.iosMobileAppIdentifier", "bundleId"),
+    "android": (
+        "#microsoft.graph.androidManagedAppRegistration",
+        "#microsoft.graph.androidMobileAppIdentifier",
+        "packageId",
+    ),
+}
+
+
+def _app_registrations(raw: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """One device's protected apps as ``managedAppRegistration`` objects (the v1.0 shape, times around ``now``).
+
+    ``raw`` names the device once (``userId``, ``deviceName``, ``deviceType``, ``platform``, ``platformVersion``,
+    ``lastSyncMinutesAgo``, ``flaggedReasons``) and lists its ``apps`` (``app``, ``version``, optional overrides).
+    """
+    registration_type, identifier_type, id_key = _APP_PLATFORMS[raw["platform"]]
+    registrations = []
+    for app in raw["apps"]:
+        synced = raw.get("lastSyncMinutesAgo", 60) + app.get("lastSyncMinutesAgo", 0)
+        registrations.append(
+            {
+                "@odata.type": registration_type,
+                "id": str(uuid.uuid5(_APP_NAMESPACE, f"{raw['userId']}/{raw['deviceName']}/{app['app']}")),
+                "createdDateTime": _iso(now - timedelta(days=raw.get("createdDaysAgo", 60))),
+                "lastSyncDateTime": _iso(now - timedelta(minutes=synced)),
+                "applicationVersion": app["version"],
+                "managementSdkVersion": app.get("sdkVersion", "19.6.0"),
+                "platformVersion": raw["platformVersion"],
+                "deviceType": raw["deviceType"],
+                "deviceTag": raw.get("deviceTag", ""),
+                "deviceName": raw["deviceName"],
+                "flaggedReasons": list(app.get("flaggedReasons", raw.get("flaggedReasons", []))),
+                "userId": raw["userId"],
+                "appIdentifier": {"@odata.type": identifier_type, id_key: app["app"]},
+                "version": app.get("etag", "1"),
+            }
+        )
+    return registrations

@@ -61,6 +61,7 @@ _PERM_DEVICES_READ = (
     "DeviceManagementManagedDevices.Read.All",
     "DeviceManagementManagedDevices.ReadWrite.All",
 )
+_PERM_APPS_READ = ("DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All")
 _PERM_USERS_READ = ("User.Read.All", "User.ReadBasic.All", "Directory.Read.All")
 _PERM_GROUPS_READ = ("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All")
 
@@ -230,6 +231,7 @@ class FakeGraphState:
     faults: FaultPlan
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: list[dict[str, Any]] = field(default_factory=list)
+    app_registrations: list[dict[str, Any]] = field(default_factory=list)
     sync_calls: list[SyncCall] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
     token_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -245,6 +247,7 @@ class FakeGraphState:
             faults=faults,
             devices={d["id"]: copy.deepcopy(d) for d in tenant.devices},
             users=copy.deepcopy(list(tenant.users)),
+            app_registrations=copy.deepcopy(list(tenant.app_registrations)),
         )
 
     def count(self, method: str, glob: str) -> int:
@@ -720,6 +723,16 @@ async def _user_troubleshooting(request: web.Request) -> web.Response:
     )
 
 
+async def _user_app_registrations(request: web.Request) -> web.Response:
+    _require(request, *_intune_forbidden(_PERM_APPS_READ))
+    state = request.app[FAKE_STATE]
+    user = _user_or_404(request)
+    registrations = [a for a in state.app_registrations if a.get("userId") == user["id"]]
+    return _page(
+        request, _filtered(request, registrations), f"users('{user['id']}')/managedAppRegistrations"
+    )
+
+
 async def _troubleshooting(request: web.Request) -> web.Response:
     _require(request, *_intune_forbidden(_PERM_DEVICES_READ))
     events = _filtered(request, request.app[FAKE_STATE].tenant.troubleshooting_events)
@@ -947,6 +960,7 @@ def create_fake_graph_app(
     r.add_get("/v1.0/users/{user}/transitiveMemberOf", _member_of)
     r.add_get("/v1.0/users/{user}/transitiveMemberOf/microsoft.graph.group", _member_of)
     r.add_get("/v1.0/users/{user}/deviceManagementTroubleshootingEvents", _user_troubleshooting)
+    r.add_get("/v1.0/users/{user}/managedAppRegistrations", _user_app_registrations)
     r.add_get("/v1.0/deviceManagement/managedDevices", _list_devices)
     r.add_get("/v1.0/deviceManagement/managedDevices/{device}", _get_device)
     r.add_post("/v1.0/deviceManagement/managedDevices/{device}/syncDevice", _sync_device)

@@ -30,7 +30,7 @@ from intune.errors import (
     GraphTimeout,
     GraphUnavailable,
 )
-from intune.models import ActionStatus, Device, EnrollmentFailure, Group, LicenseDetail, User
+from intune.models import ActionStatus, AppRegistration, Device, EnrollmentFailure, Group, LicenseDetail, User
 
 __all__ = [
     "DEFAULT_GRAPH_URL",
@@ -53,6 +53,7 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 _PERM_DEVICES_READ = "DeviceManagementManagedDevices.Read.All"
 _PERM_USERS_READ = "User.Read.All"
 _PERM_GROUPS_READ = "GroupMember.Read.All"
+_PERM_APPS_READ = "DeviceManagementApps.Read.All"
 
 _RETRYABLE_STATUS = frozenset({429, 503, 504})
 _CHECK_MEMBER_GROUPS_MAX = 20
@@ -693,6 +694,21 @@ class GraphClient:
         events = [EnrollmentFailure.from_graph(item) for item in items]
         events.sort(key=lambda e: e.event_datetime.timestamp() if e.event_datetime else 0.0, reverse=True)
         return events
+
+    # ------------------------------------------------------------------------------------------- apps
+
+    async def user_app_registrations(self, user_id: str) -> list[AppRegistration]:
+        """The user's app protection (MAM) registrations: one per protected app per device (all pages).
+
+        ``GET /users/{id}/managedAppRegistrations`` needs DeviceManagementApps.Read.All.
+        """
+        items = await self._get_paged(
+            f"/users/{path_segment(user_id)}/managedAppRegistrations",
+            {"$select": ",".join(AppRegistration.GRAPH_FIELDS)},
+            operation="user_app_registrations",
+            permission=_PERM_APPS_READ,
+        )
+        return [AppRegistration.from_graph(item) for item in items]
 
 
 def _entity(body: Any) -> dict[str, Any]:

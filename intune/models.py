@@ -13,12 +13,14 @@ from typing import Any
 
 __all__ = [
     "ActionStatus",
+    "AppRegistration",
     "Caller",
     "Device",
     "EnrollmentFailure",
     "Group",
     "LicenseDetail",
     "User",
+    "app_display_name",
     "parse_graph_datetime",
 ]
 
@@ -266,6 +268,113 @@ class EnrollmentFailure:
             failure_category=_str(data, "failureCategory"),
             failure_reason=_str(data, "failureReason"),
         )
+
+
+# Bundle ids (iOS/iPadOS) and package ids (Android) of common Microsoft apps that support app protection
+# policies, folded to lower case, with the name the Intune admin center and Company Portal show.
+_MICROSOFT_APPS = {
+    "com.microsoft.office.outlook": "Microsoft Outlook",  # iOS com.microsoft.Office.Outlook, Android the same
+    "com.microsoft.skype.teams": "Microsoft Teams",
+    "com.microsoft.teams": "Microsoft Teams",
+    "com.microsoft.msedge": "Microsoft Edge",
+    "com.microsoft.emmx": "Microsoft Edge",
+    "com.microsoft.office.word": "Microsoft Word",
+    "com.microsoft.office.excel": "Microsoft Excel",
+    "com.microsoft.office.powerpoint": "Microsoft PowerPoint",
+    "com.microsoft.skydrive": "Microsoft OneDrive",
+    "com.microsoft.sharepoint": "Microsoft SharePoint",
+    "com.microsoft.onenote": "Microsoft OneNote",
+    "com.microsoft.office.onenote": "Microsoft OneNote",
+    "com.microsoft.officemobile": "Microsoft 365 Copilot",
+    "com.microsoft.office.officehubrow": "Microsoft 365 Copilot",
+    "com.microsoft.to-do": "Microsoft To Do",
+    "com.microsoft.todos": "Microsoft To Do",
+    "com.microsoft.plannermobile": "Microsoft Planner",
+    "com.microsoft.planner": "Microsoft Planner",
+    "com.microsoft.azureauthenticator": "Microsoft Authenticator",
+    "com.azure.authenticator": "Microsoft Authenticator",
+    "com.microsoft.companyportal": "Company Portal",
+    "com.microsoft.windowsintune.companyportal": "Company Portal",
+}
+
+
+def app_display_name(app_id: str) -> str:
+    """A friendly name for a bundle/package id of a common Microsoft app; otherwise the id itself."""
+    return _MICROSOFT_APPS.get(app_id.strip().lower(), app_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AppRegistration:
+    """A ``managedAppRegistration``: one app protected by an app protection (MAM) policy on one device.
+
+    The troubleshooting portal's "App protection status" rows: app, device name and type, last sync. Graph
+    returns ``iosManagedAppRegistration`` / ``androidManagedAppRegistration``; the app is identified by its
+    ``appIdentifier`` (an ``iosMobileAppIdentifier`` with ``bundleId`` or ``androidMobileAppIdentifier`` with
+    ``packageId``). The device need not be enrolled in Intune (app protection without enrollment).
+    """
+
+    id: str
+    app_id: str  # bundle id (iOS/iPadOS) or package id (Android)
+    platform: str  # "iOS", "Android" or "" when Graph does not say
+    device_name: str
+    device_type: str
+    platform_version: str
+    application_version: str
+    last_sync: datetime | None
+    flagged_reasons: tuple[str, ...]  # managedAppFlaggedReason values, "none" left out
+    user_id: str
+
+    GRAPH_FIELDS = (
+        "id",
+        "appIdentifier",
+        "deviceName",
+        "deviceType",
+        "platformVersion",
+        "applicationVersion",
+        "lastSyncDateTime",
+        "flaggedReasons",
+        "userId",
+    )
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> AppRegistration:
+        ident = data.get("appIdentifier")
+        ident = ident if isinstance(ident, dict) else {}
+        app_id = _str(ident, "bundleId") or _str(ident, "packageId") or _str(ident, "windowsAppId")
+        kind = (_str(ident, "@odata.type") or _str(data, "@odata.type")).lower()
+        if "ios" in kind or ident.get("bundleId"):
+            platform = "iOS"
+        elif "android" in kind or ident.get("packageId"):
+            platform = "Android"
+        elif "windows" in kind:
+            platform = "Windows"
+        else:
+            platform = ""
+        reasons = data.get("flaggedReasons")
+        if isinstance(reasons, str):  # tolerate a single enum value
+            reasons = [reasons]
+        flagged = tuple(str(r) for r in reasons or () if r and str(r) != "none")
+        return cls(
+            id=_str(data, "id"),
+            app_id=app_id,
+            platform=platform,
+            device_name=_str(data, "deviceName"),
+            device_type=_str(data, "deviceType"),
+            platform_version=_str(data, "platformVersion"),
+            application_version=_str(data, "applicationVersion"),
+            last_sync=parse_graph_datetime(data.get("lastSyncDateTime")),
+            flagged_reasons=flagged,
+            user_id=_str(data, "userId"),
+        )
+
+    @property
+    def app_name(self) -> str:
+        return app_display_name(self.app_id) if self.app_id else ""
+
+    @property
+    def flagged(self) -> bool:
+        """True when Intune flagged the device (rooted/jailbroken, unlocked bootloader, modified ROM)."""
+        return bool(self.flagged_reasons)
 
 
 def utc_now() -> datetime:

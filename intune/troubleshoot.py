@@ -1,12 +1,18 @@
-"""The Intune troubleshooting pane for one user, as a plain summary: account, license, devices, groups, failures.
+"""The Intune troubleshooting pane for one user, as a plain summary: account, license, devices, groups, failures
+and apps (app protection registrations).
 
 Agents only (help desk group, allowed tenant). The target user must be found in the tenant the Graph client
 serves, which must be the caller's tenant: anything else yields nothing. No Bot Framework types here.
+
+Graph failures propagate, except on the apps area: it needs its own permission (DeviceManagementApps.Read.All)
+that a deployment made before it existed may not have consented, so a Graph error there leaves the rest of the
+summary intact and is reported in ``UserSummary.apps_error`` ("apps unavailable") instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from intune.authorization import AuthorizationPolicy
-from intune.errors import GraphNotFound
+from intune.errors import GraphError, GraphNotFound
 from intune.graph_client import GraphClient
-from intune.models import Caller, Device, EnrollmentFailure, Group, LicenseDetail, User
+from intune.models import AppRegistration, Caller, Device, EnrollmentFailure, Group, LicenseDetail, User
 from intune.targets import fold
 
 __all__ = [
@@ -27,8 +33,11 @@ __all__ = [
     "RefusalReason",
     "TroubleshootService",
     "UserSummary",
+    "app_severity",
     "device_severity",
 ]
+
+log = logging.getLogger(__name__)
 
 FAILURE_WINDOW = timedelta(days=30)
 MAX_CANDIDATES = 10
@@ -85,6 +94,17 @@ class UserSummary:
     group_count: int
     failures: tuple[FailureSummary, ...]  # last 30 days, newest first
     generated: datetime
+    apps: tuple[AppRegistration, ...] = ()  # every app protection registration, flagged first, then stalest
+    apps_error: GraphError | None = None  # set when Graph could not list them: the apps area is unavailable
+
+    @property
+    def app_count(self) -> int:
+        return len(self.apps)
+
+    @property
+    def flagged_apps(self) -> tuple[AppRegistration, ...]:
+        """Apps on a device Intune flagged (rooted/jailbroken...): app protection blocks or wipes their data."""
+        return tuple(a for a in self.apps if a.flagged)
 
     @property
     def intune_licensed(self) -> bool:
@@ -112,6 +132,12 @@ def device_severity(device: Device) -> tuple[int, int, float, str]:
         last,
         fold(device.name),
     )
+
+
+def app_severity(app: AppRegistration) -> tuple[int, float, str, str]:
+    """Sort key, worst first: flagged devices, then the longest without an app protection check-in."""
+    last = app.last_sync.timestamp() if app.last_sync else 0.0
+    return (0 if app.flagged else 1, last, fold(app.app_name), fold(app.device_name))
 
 
 class TroubleshootService:
@@ -143,7 +169,8 @@ class TroubleshootService:
     async def summary(self, caller: Caller, query: str) -> UserSummary | Refusal | Candidates:
         """Authorize, resolve ``query`` (UPN, object id or name), then fetch everything in parallel.
 
-        Graph errors (intune.errors) propagate, so the caller can explain them.
+        Graph errors (intune.errors) propagate, so the caller can explain them; except those listing the apps,
+        which only mark that area unavailable (``UserSummary.apps_error``).
         """
         decision = await self._authz.agent_decision(caller)
         if not decision.allowed:
@@ -186,12 +213,20 @@ class TroubleshootService:
             self._graph.list_user_devices(user.id),
             self._graph.user_member_of(user.id),
             self._graph.enrollment_failures(user.id),
+            self._graph.user_app_registrations(user.id),
             return_exceptions=True,
         )
-        for result in results:  # every call has finished: raise the first failure, none left unretrieved
+        *core, apps = results
+        for result in core:  # every call has finished: raise the first failure, none left unretrieved
             if isinstance(result, BaseException):
                 raise result
-        fresh, licenses, devices, groups, failures = results
+        apps_error: GraphError | None = None
+        if isinstance(apps, GraphError):
+            log.warning("app protection registrations unavailable for %s: %s", user.id, apps)
+            apps_error, apps = apps, []
+        elif isinstance(apps, BaseException):  # not a Graph answer (a bug, a cancellation): no reason to hide it
+            raise apps
+        fresh, licenses, devices, groups, failures = core
         assert isinstance(fresh, User)
         now = self._clock()
         devices_sorted = tuple(sorted(devices, key=device_severity))  # type: ignore[arg-type]
@@ -214,6 +249,8 @@ class TroubleshootService:
             group_count=len(group_list),
             failures=recent,
             generated=now,
+            apps=tuple(sorted(apps, key=app_severity)),  # type: ignore[arg-type]
+            apps_error=apps_error,
         )
 
     def _match(self, reason: str) -> str | None:

@@ -11,7 +11,7 @@ from bot.app import create_app
 from bot.services import open_services
 from bot.settings import Settings
 from intune.demo_tenant import DEMO_IDS
-from intune.fake_graph import FakeGraphServer
+from intune.fake_graph import FakeGraphServer, Fault
 from storage import Store
 from tests.bot.conftest import TENANT, Chat, action_data, texts
 
@@ -152,3 +152,73 @@ async def test_sync_button_leads_to_confirmation(agent: Chat) -> None:
     confirm = await agent.click(pick)
     assert action_data(confirm, "sync_confirm"), texts(confirm)
     assert "DESKTOP-42B0B77" in texts(confirm)
+
+
+# -- apps (app protection) -------------------------------------------------------------------------
+
+
+async def test_apps_area_lists_protected_apps(agent: Chat) -> None:
+    replies = await agent.say("troubleshoot alice@contoso.com")
+    text = texts(replies)
+    assert "Apps (app protection)" in text
+    assert "Microsoft Outlook" in text and "Microsoft Teams" in text and "Microsoft Edge" in text
+    assert "— Alice's iPad" in text and "— Alice's iPhone" in text
+    assert "iOS 17.6.1 · version 4.2432.0 · last sync" in text
+    assert "Flagged by Intune" not in text and "and 0 more" not in text
+
+
+async def test_flagged_app_comes_first_with_a_warning(agent: Chat) -> None:
+    text = texts(await agent.say("troubleshoot bob@contoso.com"))
+    assert "4, including 1 on a flagged device" in text
+    assert "⚠️ **Microsoft Outlook** — Galaxy-A52-Bob" in text
+    assert "Flagged by Intune: rooted/jailbroken device" in text
+    assert text.index("Galaxy-A52-Bob") < text.index("**Microsoft Edge** — Bob-Pixel8")
+    assert text.index("Flagged by Intune") < text.index("Enrollment failures in the last 30 days")
+
+
+async def test_many_apps_are_capped(agent: Chat) -> None:
+    replies = await agent.say("troubleshoot david@contoso.com")
+    card = _card(replies)
+    text = texts(replies)
+    assert "Apps (app protection)" in text and "\n24\n" in text
+    assert text.count("— LAB-IPAD-") == 5
+    assert "and 19 more" in text and "and 52 more" in text
+    assert len(json.dumps(card, ensure_ascii=False).encode()) < 28_000
+
+
+async def test_unknown_app_shows_its_id_and_no_apps_says_so(agent: Chat) -> None:
+    grace = texts(await agent.say("troubleshoot grace.o'brien@contoso.com"))
+    assert "com.contoso.legal.casefiles" in grace and "Microsoft Outlook" in grace
+    farid = texts(await agent.say("troubleshoot farid@contoso.com"))
+    assert "Apps (app protection)" in farid and "no protected app" in farid
+
+
+async def test_apps_unavailable_keeps_the_card(agent: Chat, fake_graph: FakeGraphServer) -> None:
+    fake_graph.faults.add("GET /users/*/managedAppRegistrations", Fault.forbidden())
+    replies = await agent.say("troubleshoot alice@contoso.com")
+    text = texts(replies)
+    assert "Alice's iPad" in text and "All Employees" in text  # the rest of the summary is there
+    assert "unavailable" in text
+    assert "Apps unavailable: the bot is missing the DeviceManagementApps.Read.All Microsoft Graph permission." in text
+    assert "Microsoft Outlook" not in text
+    agent.locale = "fr-FR"
+    fake_graph.faults.add("GET /users/*/managedAppRegistrations", Fault.forbidden())
+    fr = texts(await agent.say("dépanner alice@contoso.com"))
+    assert "indisponible" in fr
+    assert "il manque au bot l'autorisation Microsoft Graph DeviceManagementApps.Read.All" in fr
+    assert "Apps unavailable" not in fr
+
+
+async def test_french_apps_area(agent: Chat) -> None:
+    agent.locale = "fr-FR"
+    text = texts(await agent.say("dépanner bob@contoso.com"))
+    assert "Applications (protection des applications)" in text
+    assert "4, dont 1 sur un appareil signalé" in text
+    assert "Signalé par Intune : appareil rooté/jailbreaké" in text
+    assert "Android 13 · version 4.2420.2 · dernière synchronisation il y a" in text
+    for english in ("Apps (app protection)", "Flagged by Intune", "rooted/jailbroken", "last sync", "including"):
+        assert english not in text, english
+    david = texts(await agent.say("dépanner david@contoso.com"))
+    assert "et 19 de plus" in david
+    farid = texts(await agent.say("dépanner farid@contoso.com"))
+    assert "aucune application protégée" in farid and "no protected app" not in farid

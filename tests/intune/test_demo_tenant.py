@@ -54,3 +54,19 @@ def test_caller_for_a_demo_user(tenant: DemoTenant) -> None:
         DEMO_IDS.tenant,
         "alice@contoso.com",
     )
+
+
+def test_app_protection_cases_exist(tenant: DemoTenant) -> None:
+    alice = {(a["deviceName"], a["appIdentifier"]["bundleId"]) for a in tenant.app_registrations_of("alice")}
+    assert ("Alice's iPhone", "com.microsoft.Office.Outlook") in alice
+    assert {d for d, _ in alice} == {"Alice's iPhone", "Alice's iPad"}
+    bob = tenant.app_registrations_of("bob")
+    assert [a["flaggedReasons"] for a in bob if a["flaggedReasons"]] == [["rootedDevice"]]
+    assert all("packageId" in a["appIdentifier"] for a in bob)
+    assert len(tenant.app_registrations_of("david")) == 24
+    assert tenant.app_registrations_of("farid") == []
+    assert len({a["id"] for a in tenant.app_registrations}) == len(tenant.app_registrations)
+    now = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
+    shifted = DemoTenant.load(now=now)
+    outlook = next(a for a in shifted.app_registrations_of("alice") if a["deviceName"] == "Alice's iPhone")
+    assert outlook["lastSyncDateTime"] == "2030-01-15T11:30:00Z"

@@ -149,3 +149,44 @@ async def test_app_factory_works_with_the_aiohttp_test_client(aiohttp_client, te
     resp = await client.get(f"/v1.0/users/{DEMO_IDS.alice}/licenseDetails", headers=AUTH)
     body = await resp.json()
     assert [lic["skuPartNumber"] for lic in body["value"]] == ["SPE_E3"]
+
+
+async def test_app_registrations_are_shaped_like_the_docs(fake: FakeGraphServer, http: aiohttp.ClientSession) -> None:
+    async with http.get(f"{fake.base_url}/users/{DEMO_IDS.bob}/managedAppRegistrations", headers=AUTH) as resp:
+        body = await resp.json()
+    assert resp.status == 200
+    assert body["@odata.context"].endswith(f"$metadata#users('{DEMO_IDS.bob}')/managedAppRegistrations")
+    assert len(body["value"]) == 4 and "@odata.nextLink" not in body
+    rooted = [a for a in body["value"] if a["flaggedReasons"]]
+    assert len(rooted) == 1 and rooted[0]["flaggedReasons"] == ["rootedDevice"]
+    for app in body["value"]:
+        assert app["@odata.type"] == "#microsoft.graph.androidManagedAppRegistration"
+        assert app["appIdentifier"]["@odata.type"] == "#microsoft.graph.androidMobileAppIdentifier"
+        assert app["appIdentifier"]["packageId"].startswith("com.microsoft.")
+        for key in ("deviceName", "deviceType", "platformVersion", "applicationVersion", "lastSyncDateTime",
+                    "createdDateTime", "managementSdkVersion", "userId", "id", "version"):  # fmt: skip
+            assert key in app
+
+
+async def test_app_registrations_need_the_apps_permission(tenant: DemoTenant, http: aiohttp.ClientSession) -> None:
+    config = FakeGraphConfig(granted_permissions=frozenset({"DeviceManagementManagedDevices.Read.All"}))
+    async with FakeGraphServer(tenant, config=config) as server:
+        url = f"{server.base_url}/users/{DEMO_IDS.alice}/managedAppRegistrations"
+        async with http.get(url, headers=AUTH) as resp:
+            assert resp.status == 403
+            assert "DeviceManagementApps.Read.All" in (await resp.json())["error"]["message"]
+    config = FakeGraphConfig(granted_permissions=frozenset({"DeviceManagementApps.Read.All"}))
+    async with (
+        FakeGraphServer(tenant, config=config) as server,
+        http.get(f"{server.base_url}/users/{DEMO_IDS.alice}/managedAppRegistrations", headers=AUTH) as resp,
+    ):
+        assert resp.status == 200
+
+
+async def test_faults_hit_the_app_registrations_route(fake: FakeGraphServer, http: aiohttp.ClientSession) -> None:
+    fake.faults.add("GET /users/*/managedAppRegistrations", Fault.throttled(retry_after=2))
+    url = f"{fake.base_url}/users/{DEMO_IDS.alice}/managedAppRegistrations"
+    async with http.get(url, headers=AUTH) as resp:
+        assert resp.status == 429 and resp.headers["Retry-After"] == "2"
+    async with http.get(url, headers=AUTH) as resp:
+        assert resp.status == 200

@@ -307,3 +307,28 @@ async def test_random_fault_mode_is_survivable_and_reproducible(tenant) -> None:
     first, second = await run(), await run()
     assert first == second
     assert {429, 503} & set(first)
+
+
+# ----------------------------------------------------------------------------------------------- apps
+
+
+async def test_app_registrations_are_read_across_pages(graph: GraphClient, fake: FakeGraphServer) -> None:
+    apps = await graph.user_app_registrations(DEMO_IDS.david)
+    assert len(apps) == 24 and len({a.id for a in apps}) == 24
+    assert fake.state.count("GET", "/users/*/managedAppRegistrations") == 5  # page size 5
+    assert "%24select=" in fake.state.requests[-1].query or "$select=" in fake.state.requests[-1].query
+    outlook = next(a for a in apps if a.app_id == "com.microsoft.Office.Outlook")
+    assert outlook.platform == "iOS" and outlook.device_type == "iPad" and outlook.platform_version == "17.6.1"
+    assert outlook.application_version and outlook.last_sync is not None and outlook.user_id == DEMO_IDS.david
+
+
+async def test_app_registrations_forbidden_names_the_permission(graph: GraphClient, fake: FakeGraphServer) -> None:
+    fake.faults.add("GET /users/*/managedAppRegistrations", Fault.forbidden())
+    with pytest.raises(GraphForbidden) as info:
+        await graph.user_app_registrations(DEMO_IDS.alice)
+    assert info.value.permission == "DeviceManagementApps.Read.All"
+
+
+async def test_app_registrations_of_unknown_user(graph: GraphClient) -> None:
+    with pytest.raises(GraphNotFound):
+        await graph.user_app_registrations("nobody@contoso.com")

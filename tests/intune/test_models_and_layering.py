@@ -8,7 +8,7 @@ from pathlib import Path
 
 import intune
 from intune import ActionStatus, Device, EnrollmentFailure, LicenseDetail, User
-from intune.models import parse_graph_datetime
+from intune.models import AppRegistration, app_display_name, parse_graph_datetime
 
 # Trimmed from the v1.0 managedDevice GET example of the Graph docs (see graph-examples in the shared reference).
 DOC_EXAMPLE = {
@@ -83,6 +83,41 @@ def test_other_models() -> None:
     assert not disabled.includes_intune
     event = EnrollmentFailure.from_graph({"id": "e", "failureReason": "Device cap reached"})
     assert event.failure_reason == "Device cap reached" and event.event_datetime is None
+
+
+def test_app_registration_from_the_docs_shape() -> None:
+    ios = AppRegistration.from_graph(
+        {
+            "@odata.type": "#microsoft.graph.iosManagedAppRegistration",
+            "id": "2fd9d1d7-d1d7-2fd9-d7d1-d92fd7d1d92f",
+            "lastSyncDateTime": "2016-12-31T23:59:25.6052401-08:00",
+            "applicationVersion": "Application Version value",
+            "platformVersion": "Platform Version value",
+            "deviceType": "Device Type value",
+            "deviceName": "Device Name value",
+            "flaggedReasons": ["rootedDevice"],
+            "userId": "User Id value",
+            "appIdentifier": {"@odata.type": "microsoft.graph.iosMobileAppIdentifier", "bundleId": "Bundle Id value"},
+        }
+    )
+    assert ios.app_id == "Bundle Id value" and ios.app_name == "Bundle Id value" and ios.platform == "iOS"
+    assert ios.flagged and ios.flagged_reasons == ("rootedDevice",)
+    assert ios.last_sync == datetime(2017, 1, 1, 7, 59, 25, 605240, tzinfo=UTC)
+    android = AppRegistration.from_graph(
+        {
+            "id": "x",
+            "flaggedReasons": ["none"],
+            "appIdentifier": {
+                "@odata.type": "#microsoft.graph.androidMobileAppIdentifier",
+                "packageId": "com.microsoft.emmx",
+            },
+        }
+    )
+    assert (android.platform, android.app_name, android.flagged) == ("Android", "Microsoft Edge", False)
+    bare = AppRegistration.from_graph({"id": "y"})
+    assert (bare.app_id, bare.platform, bare.last_sync, bare.flagged_reasons) == ("", "", None, ())
+    assert app_display_name("com.microsoft.Office.Outlook") == "Microsoft Outlook"
+    assert app_display_name("com.microsoft.skype.teams") == app_display_name("com.microsoft.teams")
 
 
 def test_public_api_is_exported() -> None:

@@ -6,10 +6,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from intune import DEMO_IDS, AuthorizationPolicy, Caller, GraphClient, GraphForbidden
-from intune.fake_graph import FakeGraphServer, Fault
+from intune import (
+    DEMO_IDS,
+    AuthorizationPolicy,
+    Caller,
+    DemoTenant,
+    GraphClient,
+    GraphForbidden,
+    GraphUnavailable,
+    StaticTokenProvider,
+)
+from intune.fake_graph import FakeGraphConfig, FakeGraphServer, Fault
 from intune.troubleshoot import Candidates, Refusal, RefusalReason, TroubleshootService, UserSummary
 from knowledge import KnowledgeBase
+from tests.intune.conftest import FAST_RETRY
 
 AGENT = Caller(DEMO_IDS.helene, DEMO_IDS.tenant, name="Hélène Support", upn="helpdesk@contoso.com")
 ALICE = Caller(DEMO_IDS.alice, DEMO_IDS.tenant, name="Alice Martin", upn="alice@contoso.com")
@@ -124,3 +134,99 @@ async def test_forbidden_propagates(troubleshoot: TroubleshootService, fake: Fak
     with pytest.raises(GraphForbidden) as info:
         await troubleshoot.summary(AGENT, "alice@contoso.com")
     assert info.value.permission == "GroupMember.Read.All"
+
+
+# -- apps (app protection registrations) -----------------------------------------------------------
+
+
+async def test_alice_apps_are_listed(troubleshoot: TroubleshootService) -> None:
+    s = await _summary(troubleshoot, "alice@contoso.com")
+    assert s.apps_error is None and s.app_count == 5 and s.flagged_apps == ()
+    assert {(a.app_name, a.device_name) for a in s.apps} == {
+        ("Microsoft Outlook", "Alice's iPhone"),
+        ("Microsoft Teams", "Alice's iPhone"),
+        ("Microsoft Edge", "Alice's iPhone"),
+        ("Microsoft Outlook", "Alice's iPad"),
+        ("Microsoft Teams", "Alice's iPad"),
+    }
+    assert {a.platform for a in s.apps} == {"iOS"}
+    assert s.apps[0].device_name == "Alice's iPad"  # nothing flagged: the longest without a check-in first
+    syncs = [a.last_sync for a in s.apps]
+    assert syncs == sorted(syncs, key=lambda x: x or datetime.min.replace(tzinfo=UTC))
+
+
+async def test_flagged_app_comes_first(troubleshoot: TroubleshootService) -> None:
+    s = await _summary(troubleshoot, "bob@contoso.com")
+    assert s.app_count == 4
+    first = s.apps[0]
+    assert (first.app_name, first.device_name, first.platform) == ("Microsoft Outlook", "Galaxy-A52-Bob", "Android")
+    assert first.flagged and first.flagged_reasons == ("rootedDevice",)
+    assert s.flagged_apps == (first,)
+    assert {a.app_id for a in s.apps[1:]} == {"com.microsoft.office.outlook", "com.microsoft.teams", "com.microsoft.emmx"}
+
+
+async def test_unknown_app_keeps_its_id(troubleshoot: TroubleshootService) -> None:
+    s = await _summary(troubleshoot, "grace.o'brien@contoso.com")
+    assert {a.app_name for a in s.apps} == {"Microsoft Outlook", "com.contoso.legal.casefiles"}
+
+
+async def test_user_without_apps(troubleshoot: TroubleshootService) -> None:
+    s = await _summary(troubleshoot, "farid@contoso.com")
+    assert s.apps == () and s.apps_error is None
+
+
+async def test_many_apps_are_paged(troubleshoot: TroubleshootService, fake: FakeGraphServer) -> None:
+    s = await _summary(troubleshoot, "david@contoso.com")
+    assert s.app_count == 24 and len({a.id for a in s.apps}) == 24
+    assert {a.device_name for a in s.apps} == {f"LAB-IPAD-{n:02d}" for n in range(1, 9)}
+    assert fake.state.count("GET", "/users/*/managedAppRegistrations") == 5  # 24 items, 5 per page
+
+
+async def test_forbidden_on_apps_leaves_the_rest(troubleshoot: TroubleshootService, fake: FakeGraphServer) -> None:
+    fake.faults.add("GET /users/*/managedAppRegistrations", Fault.forbidden())
+    s = await _summary(troubleshoot, "alice@contoso.com")
+    assert s.apps == ()
+    assert isinstance(s.apps_error, GraphForbidden)
+    assert s.apps_error.permission == "DeviceManagementApps.Read.All"
+    assert s.device_count == 3 and s.group_count == 2  # every other area is there
+
+
+async def test_missing_apps_consent_in_the_fake(tenant: DemoTenant) -> None:
+    # The fake refuses the route without DeviceManagementApps.Read.All, like Graph: the summary still comes.
+    granted = frozenset({"User.Read.All", "GroupMember.Read.All", "DeviceManagementManagedDevices.Read.All"})
+    async with (
+        FakeGraphServer(tenant, config=FakeGraphConfig(granted_permissions=granted)) as server,
+        GraphClient(StaticTokenProvider("demo-token"), base_url=server.base_url, retry=FAST_RETRY) as graph,
+    ):
+        authz = AuthorizationPolicy(graph, allowed_tenants=[tenant.tenant_id], agent_group_ids=[DEMO_IDS.helpdesk_group])
+        service = TroubleshootService(graph, authz, tenant_id=DEMO_IDS.tenant)
+        s = await _summary(service, "bob@contoso.com")
+        assert isinstance(s.apps_error, GraphForbidden) and s.device_count == 3
+        with pytest.raises(GraphForbidden) as info:
+            await graph.user_app_registrations(DEMO_IDS.bob)
+        assert info.value.permission == "DeviceManagementApps.Read.All"
+        assert "DeviceManagementApps.Read.All" in str(info.value)
+
+
+async def test_apps_throttled_then_success(troubleshoot: TroubleshootService, fake: FakeGraphServer) -> None:
+    fake.faults.add("GET /users/*/managedAppRegistrations", Fault.throttled(retry_after=0.05))
+    s = await _summary(troubleshoot, "alice@contoso.com")
+    assert s.app_count == 5 and s.apps_error is None
+    assert fake.faults.pending == 0
+
+
+async def test_apps_unavailable_after_retries(troubleshoot: TroubleshootService, fake: FakeGraphServer) -> None:
+    fake.faults.add("GET /users/*/managedAppRegistrations", *[Fault.unavailable()] * FAST_RETRY.max_attempts)
+    s = await _summary(troubleshoot, "alice@contoso.com")
+    assert isinstance(s.apps_error, GraphUnavailable) and s.apps == ()
+    assert s.device_count == 3
+
+
+async def test_other_areas_still_propagate_when_apps_fail(
+    troubleshoot: TroubleshootService, fake: FakeGraphServer
+) -> None:
+    fake.faults.add("GET /users/*/managedAppRegistrations", Fault.forbidden())
+    fake.faults.add("GET /users/*/managedDevices", Fault.forbidden())
+    with pytest.raises(GraphForbidden) as info:
+        await troubleshoot.summary(AGENT, "alice@contoso.com")
+    assert info.value.permission == "DeviceManagementManagedDevices.Read.All"
