@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
@@ -222,3 +223,22 @@ async def test_french_apps_area(agent: Chat) -> None:
     assert "et 19 de plus" in david
     farid = texts(await agent.say("dépanner farid@contoso.com"))
     assert "aucune application protégée" in farid and "no protected app" not in farid
+
+
+async def test_oversized_card_drops_failure_details_then_app_rows(
+    agent: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dialogs.troubleshoot as flow
+
+    replies = await agent.say("troubleshoot bob@contoso.com")
+    full = texts(replies)
+    assert "What to do" in full and "Galaxy-A52-Bob" in full
+    size = len(json.dumps(_card(replies), ensure_ascii=False).encode())
+    monkeypatch.setattr(flow, "MAX_CARD_BYTES", size - 400)  # too large by a little
+    text = texts(await agent.say("troubleshoot bob@contoso.com"))
+    assert "What to do" not in text and "Enrollment failures in the last 30 days (1)" in text
+    assert "Galaxy-A52-Bob" in text  # dropping the failure details was enough
+    monkeypatch.setattr(flow, "MAX_CARD_BYTES", 2000)
+    text = texts(await agent.say("troubleshoot bob@contoso.com"))
+    assert "Galaxy-A52-Bob" not in text and "Apps (app protection)" in text
+    assert "4, including 1 on a flagged device" in text  # the count stays
