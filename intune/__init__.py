@@ -26,7 +26,16 @@ from intune.graph_client import (
     odata_string,
     path_segment,
 )
-from intune.models import ActionStatus, Caller, Device, EnrollmentFailure, Group, LicenseDetail, User
+from intune.models import (
+    ActionStatus,
+    AppRegistration,
+    Caller,
+    Device,
+    EnrollmentFailure,
+    Group,
+    LicenseDetail,
+    User,
+)
 from intune.sync_service import (
     AuditEntry,
     Confirmation,
@@ -43,6 +52,7 @@ __all__ = [
     "DEMO_IDS",
     "SYNC_PERMISSION",
     "ActionStatus",
+    "AppRegistration",
     "AuditEntry",
     "AuthorizationPolicy",
     "Caller",
