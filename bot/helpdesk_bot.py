@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botbuilder.core import (
@@ -56,6 +57,9 @@ class HelpdeskBot(ActivityHandler):
         self.dialogs = DialogSet(self.dialog_state)
         self.dialogs.add(self.main_dialog)
         self._background: set[asyncio.Task[Any]] = set()
+        # The SDK posts proactive messages with blocking `requests` calls and sleeps between retries
+        # (defect 6): they run on their own threads so a slow or dead serviceUrl never stalls other turns.
+        self._delivery = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proactive")
 
     # -- turn set-up -------------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -291,12 +295,16 @@ class HelpdeskBot(ActivityHandler):
         async def send(turn_context: TurnContext) -> None:
             await turn_context.send_activity(text)
 
+        def deliver() -> None:
+            asyncio.run(self.adapter.continue_conversation(reference, send, self.settings.app_id or None))
+
         try:
-            await self.adapter.continue_conversation(reference, send, self.settings.app_id or None)
+            await asyncio.get_running_loop().run_in_executor(self._delivery, deliver)
         except Exception:
             log.warning("could not deliver the completion notice", exc_info=True)
 
     async def shutdown(self) -> None:
+        self._delivery.shutdown(wait=False, cancel_futures=True)
         for task in list(self._background):
             task.cancel()
         if self._background:
