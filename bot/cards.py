@@ -78,8 +78,18 @@ def _empty_block(node: Any) -> bool:
     return False
 
 
+class SharedCardAttachment(Attachment):
+    """An Adaptive Card attachment whose content is shared, not copied, when the SDK deep-copies the
+    outgoing activity (TurnContext.send_activities): a rendered card is never changed afterwards, and
+    copying it cost ~0.5 ms per reply. The content stays a plain dict, so serialization is unchanged."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedCardAttachment:
+        return SharedCardAttachment(content_type=self.content_type, content=self.content, name=self.name,
+                                    content_url=self.content_url, thumbnail_url=self.thumbnail_url)
+
+
 def attachment(card: dict[str, Any]) -> Attachment:
-    return CardFactory.adaptive_card(card)
+    return SharedCardAttachment(content_type=CardFactory.content_types.adaptive_card, content=card)
 
 
 def _clip(text: str) -> str:

@@ -377,3 +377,47 @@ async def test_user_token_client_is_built_only_when_used() -> None:
     assert await lazy.get_user_token("u1") == "token-for-u1"
     assert await lazy.get_user_token("u2") == "token-for-u2"
     assert built == [1]
+
+
+def test_card_attachments_are_shared_by_the_sdks_deep_copy() -> None:
+    import copy
+
+    from botbuilder.core import MessageFactory
+
+    from bot import cards
+    from bot.i18n import Translator
+
+    card = cards.help_card(Translator("en"))
+    reply = MessageFactory.attachment(cards.attachment(card))
+    copied = copy.deepcopy(reply)
+    assert copied.attachments[0] is not reply.attachments[0]
+    assert copied.attachments[0].content is card
+    assert copied.serialize() == reply.serialize()
+    assert isinstance(reply.serialize()["attachments"][0]["content"], dict)
+
+
+# --- defect 9: state change detection through jsonpickle renderings ---------------------------------
+
+
+def test_state_change_check_still_sees_every_change() -> None:
+    from botbuilder.core.bot_state import CachedBotState
+    from botbuilder.dialogs import DialogInstance, DialogState
+
+    from bot.sdk_fixes import apply_all
+
+    apply_all()
+    stack = DialogState([DialogInstance()])
+    cached = CachedBotState({"DialogState": stack, "Profile": {"lang": "fr"}})
+    assert not cached.is_changed
+    cached.state["Profile"]["lang"] = "en"
+    assert cached.is_changed
+    cached = CachedBotState({"DialogState": stack})
+    stack.dialog_stack[0].id = "MainDialog"
+    assert cached.is_changed
+
+    class Unpicklable:
+        def __reduce__(self) -> tuple:
+            raise TypeError("no")
+
+    cached = CachedBotState({"x": Unpicklable()})  # falls back to the SDK's own rendering
+    assert not cached.is_changed
