@@ -29,6 +29,8 @@ class Services:
     sync: SyncService | None = None
     authz: AuthorizationPolicy | None = None
     fake_graph: Any = None
+    graph_tenant_id: str | None = None
+    """The tenant the Graph client serves; agents from another tenant see none of its users."""
     _closers: list[Any] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -60,11 +62,15 @@ async def open_services(settings: Settings, *, store: Store | None = None,
     services._closers.append(store.close)
     group_ids = settings.helpdesk_group_ids
     if graph_base_url is not None:
+        from intune.demo_tenant import DEMO_IDS
+
         graph = GraphClient(StaticTokenProvider("demo-token"), base_url=graph_base_url)
+        services.graph_tenant_id = DEMO_IDS.tenant
     elif settings.demo_tenant and settings.demo_graph_url:
         from intune.demo_tenant import DEMO_IDS
 
         graph = GraphClient(StaticTokenProvider("demo-token"), base_url=settings.demo_graph_url)
+        services.graph_tenant_id = DEMO_IDS.tenant
         group_ids = group_ids or (DEMO_IDS.helpdesk_group,)
         log.warning("no Graph credentials: using the DEMO TENANT served at %s", settings.demo_graph_url)
     elif settings.demo_tenant:
@@ -76,6 +82,7 @@ async def open_services(settings: Settings, *, store: Store | None = None,
         services.fake_graph = server
         services._closers.append(server.stop)
         graph = GraphClient(StaticTokenProvider("demo-token"), base_url=server.base_url)
+        services.graph_tenant_id = DEMO_IDS.tenant
         group_ids = group_ids or (DEMO_IDS.helpdesk_group,)
         log.warning("no Graph credentials: using the embedded DEMO TENANT (contoso.com) at %s", server.base_url)
     else:
@@ -83,6 +90,7 @@ async def open_services(settings: Settings, *, store: Store | None = None,
                                    client_secret=settings.graph_client_secret,
                                    authority_host=settings.graph_authority_host)
         graph = GraphClient(tokens, base_url=settings.graph_base_url)
+        services.graph_tenant_id = settings.graph_tenant_id or None
 
         async def close_tokens() -> None:
             tokens.close()

@@ -51,7 +51,8 @@ class TroubleshootFlow:
             return None
         if self._service is None:
             # The tenant allow-list (authz) binds callers to the tenant the Graph client serves.
-            self._service = TroubleshootService(services.graph, services.authz, self._enrollment_entry_id)
+            self._service = TroubleshootService(services.graph, services.authz, self._enrollment_entry_id,
+                                                tenant_id=services.graph_tenant_id)
         return self._service
 
     def _enrollment_entry_id(self, reason: str) -> str | None:

@@ -132,6 +132,17 @@ async def test_agent_from_another_tenant_gets_nothing(client: TestClient) -> Non
     assert "Alice's iPad" not in text
 
 
+async def test_agent_id_presented_from_another_tenant_sees_nothing(client: TestClient) -> None:
+    # Our agent's object id, but the activity says another tenant (a guest account, or a forged claim):
+    # with no allow-list configured, the Graph tenant binding alone keeps this tenant's users hidden.
+    agent_elsewhere = Chat(client, user=DEMO_IDS.helene, name="Hélène Support", conversation="conv-elsewhere")
+    replies = await agent_elsewhere.say("troubleshoot alice@contoso.com",
+                                        tenant="0ther000-0000-4000-8000-000000000000")
+    text = texts(replies)
+    assert "Alice's iPad" not in text and "DESKTOP-42QX7T1" not in text
+    assert not any(r.get("attachments") for r in replies)
+
+
 async def test_allow_list_binds_agents_to_their_tenant(settings: Settings, store: Store,
                                                        fake_graph: FakeGraphServer) -> None:
     settings = replace(settings, allowed_tenant_ids=(TENANT,))
