@@ -73,6 +73,10 @@ class HelpdeskBot(ActivityHandler):
         profile = await self.profile.get(turn_context, dict)
         lang = profile.get("lang") or negotiate(activity.locale)
         text, truncated = self._clean_text(activity)
+        log.info("%s activity (%s, %d chars)", activity.type, activity.conversation.conversation_type
+                 if activity.conversation else "-", len(text))
+        if self.settings.log_text:  # opt-in (LOG_MESSAGE_TEXT=1): users paste logs and names
+            log.debug("text: %s", text)
         turn_context.turn_state[TURN_INFO_KEY] = TurnInfo(
             lang=lang, t=Translator(lang), caller=self._caller(activity), text=text, truncated=truncated,
             conversation_type=(activity.conversation.conversation_type if activity.conversation else None)
