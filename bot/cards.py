@@ -92,7 +92,7 @@ def attachment(card: dict[str, Any]) -> Attachment:
     return SharedCardAttachment(content_type=CardFactory.content_types.adaptive_card, content=card)
 
 
-def _clip(text: str) -> str:
+def clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
@@ -118,6 +118,14 @@ def feedback_actions(t: Translator, answer_ref: str) -> list[dict[str, Any]]:
 
 def answer_ref(entry: Entry) -> str:
     return f"{entry.kind}:{entry.id}"
+
+
+def source_and_feedback(entry: Entry, t: Translator) -> list[dict[str, Any]]:
+    """The buttons every answer ends with: its official page, then thumbs up / down."""
+    actions: list[dict[str, Any]] = []
+    if entry.doc:
+        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
+    return actions + feedback_actions(t, answer_ref(entry))
 
 
 # -- answers --------------------------------------------------------------------------------
@@ -146,16 +154,14 @@ def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync:
     actions = []
     if can_sync:
         actions.append(submit(t("Sync my device"), {"action": "sync_start"}))
-    if entry.doc:
-        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
-    actions += feedback_actions(t, answer_ref(entry))
+    actions += source_and_feedback(entry, t)
     return render(
         "answer",
         kicker=t("Intune error"),
-        title=_clip(entry.texts[lang].message),
+        title=clip(entry.texts[lang].message),
         facts=facts,
         body_heading=t("What to do"),
-        body=_clip(explanation(entry, lang, kb)),
+        body=clip(explanation(entry, lang, kb)),
         note="",
         actions=actions,
     )
@@ -163,17 +169,14 @@ def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync:
 
 def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any]:
     text = entry.texts[t.lang]
-    actions = []
-    if entry.doc:
-        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
-    actions += feedback_actions(t, answer_ref(entry))
+    actions = source_and_feedback(entry, t)
     return render(
         "answer",
         kicker=t("Enrollment failure"),
         title=text.name,
         facts=[],
         body_heading=t("What it means"),
-        body=_clip(text.details + "\n\n" + t("**What to do:** {remediation}", remediation=text.remediation)),
+        body=clip(text.details + "\n\n" + t("**What to do:** {remediation}", remediation=text.remediation)),
         note="",
         actions=actions,
     )
@@ -186,16 +189,14 @@ def faq_card(entry: FaqEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any
         related = kb.faq.get(rid)
         if related:
             actions.append(submit(related.texts[t.lang].question, {"action": "show", "kind": "faq", "id": rid}))
-    if entry.doc:
-        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
-    actions += feedback_actions(t, answer_ref(entry))
+    actions += source_and_feedback(entry, t)
     return render(
         "answer",
         kicker=t("Troubleshooting FAQ"),
         title=text.question,
         facts=[],
         body_heading="",
-        body=_clip(text.answer),
+        body=clip(text.answer),
         note=t("Related questions are below.") if entry.related else "",
         actions=actions,
     )

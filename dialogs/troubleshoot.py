@@ -273,9 +273,9 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         if entry:
             text = entry.texts[lang]
             items.append({"type": "TextBlock", "wrap": True, "size": "Small", "spacing": "None",
-                          "text": cards._clip(text.details)})
+                          "text": cards.clip(text.details)})
             items.append({"type": "TextBlock", "wrap": True, "size": "Small", "spacing": "None",
-                          "text": cards._clip(f"**{t('What to do')}:** {text.remediation}")})
+                          "text": cards.clip(t("**What to do:** {remediation}", remediation=text.remediation))})
         failure_items.append({"type": "Container", "spacing": "Small", "items": items})
     if len(s.failures) > MAX_FAILURE_ROWS:
         failure_items.append({"type": "TextBlock", "wrap": True, "isSubtle": True, "size": "Small",
