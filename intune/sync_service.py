@@ -32,7 +32,7 @@ from intune.errors import (
 )
 from intune.graph_client import GraphClient
 from intune.models import ActionStatus, Caller, Device, User
-from intune.targets import device_matches, fold, parse_device_target
+from intune.targets import device_matches, fold, parse_device_target, resolve_users
 from storage.base import ConcurrencyError, Store
 
 __all__ = [
@@ -260,7 +260,7 @@ class SyncService:
             literal = tuple(d for d in own if fold(d.name) == fold(target))
             return DeviceSearch(literal) if literal else DeviceSearch((), refused=agent.reason)
 
-        users = await self._resolve_user(user_hint)
+        users = await resolve_users(self._graph, user_hint)
         if len(users) != 1:
             literal = tuple(await self._graph.find_devices(name=target.strip()))
             if literal:
@@ -273,24 +273,6 @@ class SyncService:
         return DeviceSearch(
             tuple(d for d in devices if device_matches(d, device_hint)), user=user, as_agent=True
         )
-
-    async def _resolve_user(self, hint: str) -> list[User]:
-        """Users a hint designates: a UPN exactly, else names starting with it (an exact name wins)."""
-        if "@" in hint:
-            try:
-                return [await self._graph.get_user(hint)]
-            except GraphNotFound:
-                return []
-        users = await self._graph.find_users(hint)
-        wanted = fold(hint)
-        exact = [
-            u
-            for u in users
-            if fold(u.display_name) == wanted
-            or fold(u.display_name.split(" ")[0]) == wanted
-            or fold(u.upn.split("@")[0]) == wanted
-        ]
-        return exact if len(exact) == 1 else (exact or users)
 
     @staticmethod
     def _is_self(caller: Caller, hint: str) -> bool:

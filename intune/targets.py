@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-from intune.models import Device
+from intune.errors import GraphNotFound
+from intune.models import Device, User
 
-__all__ = ["device_matches", "fold", "parse_device_target"]
+if TYPE_CHECKING:
+    from intune.graph_client import GraphClient
+
+__all__ = ["device_matches", "fold", "parse_device_target", "resolve_users"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -186,3 +191,21 @@ def device_matches(device: Device, hint: str | None) -> bool:
         if kind is None and word not in haystack:
             return False
     return True
+
+
+async def resolve_users(graph: GraphClient, hint: str) -> list[User]:
+    """Users a hint designates: a UPN exactly; else display names starting with it, where an exact
+    name, first name or alias wins over mere prefixes. Shared by sync targets and troubleshooting."""
+    if "@" in hint:
+        try:
+            return [await graph.get_user(hint)]
+        except GraphNotFound:
+            return []
+    users = await graph.find_users(hint)
+    wanted = fold(hint)
+    exact = [
+        u
+        for u in users
+        if wanted in {fold(u.display_name), fold(u.display_name.split(" ")[0]), fold(u.upn.split("@")[0])}
+    ]
+    return exact if len(exact) == 1 else (exact or users)

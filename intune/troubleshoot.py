@@ -20,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from intune.authorization import AuthorizationPolicy
-from intune.errors import GraphError, GraphNotFound
+from intune.errors import GraphError
 from intune.graph_client import GraphClient
 from intune.models import AppRegistration, Caller, Device, EnrollmentFailure, Group, LicenseDetail, User
-from intune.targets import fold
+from intune.targets import fold, resolve_users
 
 __all__ = [
     "FAILURE_WINDOW",
@@ -180,7 +180,7 @@ class TroubleshootService:
         query = query.strip().strip("\"'“”«» ").strip()
         if not query:
             return Refusal(RefusalReason.NOT_FOUND)
-        users = await self._resolve(query)
+        users = await resolve_users(self._graph, query)
         if not users:
             return Refusal(RefusalReason.NOT_FOUND)
         if len(users) > 1:
@@ -189,22 +189,6 @@ class TroubleshootService:
         if not (await self._authz.can_view_user(caller, user.id)).allowed:
             return Refusal(RefusalReason.NOT_AGENT)
         return await self._fetch(user)
-
-    async def _resolve(self, query: str) -> list[User]:
-        """A UPN exactly; else display names (an exact name, first name or alias wins over prefixes)."""
-        if "@" in query:
-            try:
-                return [await self._graph.get_user(query)]
-            except GraphNotFound:
-                return []
-        users = await self._graph.find_users(query)
-        wanted = fold(query)
-        exact = [
-            u
-            for u in users
-            if wanted in {fold(u.display_name), fold(u.display_name.split(" ")[0]), fold(u.upn.split("@")[0])}
-        ]
-        return exact if len(exact) == 1 else (exact or users)
 
     async def _fetch(self, user: User) -> UserSummary:
         results = await asyncio.gather(
