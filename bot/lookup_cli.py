@@ -6,7 +6,6 @@ import json
 import sys
 from typing import TextIO
 
-from bot.i18n import Translator
 from knowledge import KnowledgeBase, LookupResult, Matcher
 from knowledge.answers import as_dict, explanation
 
@@ -47,6 +46,8 @@ def run_jsonl(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
 
 def render_text(result: LookupResult, lang: str, kb: KnowledgeBase) -> str:
     """A readable answer for a person at a terminal."""
+    from bot.i18n import Translator  # only here: --jsonl needs nothing beyond the knowledge base
+
     t = Translator(lang)
     out: list[str] = []
     if result.truncated:
