@@ -28,6 +28,12 @@ _BARE_HEX = re.compile(r"(?<![0-9a-z_-])([0-9a-f]{8})(?![0-9a-z_]|-[0-9a-f]{4}-)
 _DECIMAL = re.compile(r"(?<![0-9a-z.,/-])([-−–]\s?)?(\d{5,10})(?![0-9a-z]|[.,/:]\d)", re.IGNORECASE)
 _SUBCODE = re.compile(r"(?<![a-z])(syncml|dcmo)\s*[(\[:#]?\s*(\d{3,4})\s*[)\]]?", re.IGNORECASE)
 _SYMBOL = re.compile(r"APP_CI_ENFORCEMENT_[A-Z_]+", re.IGNORECASE)
+# Windows app status numbers (10, 20 ... 130) are small and common, so they are read as codes only
+# next to a status word and in a message about apps or installs ("app install status 60").
+_APP_STATUS = re.compile(r"(?<![0-9a-z])(?:job status|status code|status|state|[ée]tat|statut|code)\s*(?:code\s*)?"
+                         r"[:#=]?\s*(1[0-3]0|[1-9]0)(?![0-9a-z])", re.IGNORECASE)
+_APP_CONTEXT = re.compile(r"(?<![a-z])(?:apps?|applications?|applis?|install\w*|d[ée]sinstall\w*|uninstall\w*|"
+                          r"windows|win32|msi|appx|lob)(?![a-z])", re.IGNORECASE)
 
 
 def to_hex(code: int) -> str:
@@ -47,7 +53,8 @@ class CodeMention:
 
     ``candidates`` lists the signed codes the text could mean, most likely first (a bare
     ``80180014`` may be hex or decimal); ``subcode`` is set for ``SyncML(404)``-style mentions
-    (normalised to ``syncml(404)`` / ``dcmo(1400)``) and ``symbol`` for Windows app status symbols.
+    (normalised to ``syncml(404)`` / ``dcmo(1400)``), ``symbol`` for Windows app status symbols and
+    ``app_status`` for a Windows app status number named in context.
     """
 
     text: str
@@ -55,6 +62,7 @@ class CodeMention:
     candidates: tuple[int, ...] = ()
     subcode: str | None = None
     symbol: str | None = None
+    app_status: int | None = None
 
 
 def _decimal_candidates(sign: str | None, digits: str) -> tuple[int, ...]:
@@ -111,5 +119,10 @@ def find_codes(text: str) -> list[CodeMention]:
         if candidates:
             taken.append(m.span())
             found.append(CodeMention(m.group(0).strip(), m.start(), candidates))
+    if _APP_CONTEXT.search(text):
+        for m in _APP_STATUS.finditer(text):
+            if free(*m.span(1)):
+                taken.append(m.span(1))
+                found.append(CodeMention(m.group(1), m.start(1), app_status=int(m.group(1))))
     found.sort(key=lambda c: c.start)
     return found

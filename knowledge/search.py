@@ -273,6 +273,8 @@ class Matcher:
                     ranked = [m for m in self.rank(text) if m.entry in entries]
                     entries = tuple(m.entry for m in ranked[:1]) or entries  # type: ignore[misc]
                 add(entries)
+            elif mention.app_status is not None:
+                add(e for e in self.kb.by_code.get(mention.app_status, ()) if e.family == "windows-app-status")
             elif mention.subcode:
                 entries = self.kb.subcode_entries(mention.subcode)
                 if entries:
@@ -285,6 +287,8 @@ class Matcher:
                     add(self.kb.by_code[known])
                 elif mention.candidates[0] not in unknown:
                     unknown.append(mention.candidates[0])
+        if not (matches or unknown or unknown_sub):
+            return None  # only a status word next to a number that names no status: read the words
         return matches, unknown, unknown_sub
 
     # -- text ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge import Matcher
 from knowledge.codes import CodeMention, find_codes, to_hex, to_signed
 
 DEVICE_NOT_SUPERVISED = -2016281112  # 0x87D1FDE8
@@ -152,3 +153,27 @@ def test_hex_and_signed_round_trip(signed: int, hex_: str) -> None:
 def test_to_signed_folds_the_unsigned_form() -> None:
     assert to_signed(2278686184) == DEVICE_NOT_SUPERVISED
     assert to_signed(5) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("app install status 60", 60),
+        ("état 20 de l'application", 20),
+        ("Windows app status code 110", 110),
+        ("the MSI install failed with status 90", 90),
+    ],
+)
+def test_windows_app_status_numbers_in_context(text: str, status: int) -> None:
+    assert [m.app_status for m in find_codes(text)] == [status]
+
+
+@pytest.mark.parametrize("text", ["error 60", "status 60", "iOS 17 app version 10", "install 20 apps", "état 60"])
+def test_small_numbers_without_status_and_app_context_are_not_codes(text: str) -> None:
+    assert all(m.app_status is None for m in find_codes(text))
+
+
+def test_app_status_answered_exactly_and_unknown_status_falls_back_to_words(matcher: Matcher) -> None:
+    result = matcher.lookup("app install status 60")
+    assert [m.entry.code for m in result.matches] == [60] and result.matches[0].exact
+    assert not matcher.lookup("app install status 65").unknown_codes
