@@ -6,7 +6,7 @@ import json
 import sys
 from typing import TextIO
 
-from knowledge import KnowledgeBase, LookupResult, Matcher
+from knowledge import KnowledgeBase, LookupResult, Matcher, to_hex
 from knowledge.answers import as_dict, explanation
 
 LANGS = ("en", "fr")
@@ -61,9 +61,9 @@ def render_text(result: LookupResult, lang: str, kb: KnowledgeBase) -> str:
         if retry is not None:
             out.append("  " + (t("Yes: sync the device and try again") if retry
                                else t("No: the app becomes available again after seven days")))
-    unknown = [str(c) for c in result.unknown_codes] + list(result.unknown_subcodes)
+    unknown = [f"{to_hex(c)} ({c})" for c in result.unknown_codes] + list(result.unknown_subcodes)
     if unknown:
-        out.append(t("I don't know this code") + ": " + ", ".join(unknown))
+        out.append(t("I don't know this code: {codes}", codes=", ".join(unknown)))
     if not result.matches and result.suggestions:
         out.append(t("Did you mean…"))
         out.extend(f"  - {m.entry.title(lang)}" for m in result.suggestions)

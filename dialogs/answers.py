@@ -6,7 +6,7 @@ from botbuilder.core import MessageFactory, TurnContext
 
 from bot import cards
 from dialogs.turn import turn_info
-from knowledge import KnowledgeBase, LookupResult
+from knowledge import KnowledgeBase, LookupResult, to_hex
 from knowledge.models import Entry, ErrorEntry
 
 SYNC_HELPS_FAMILIES = frozenset({"sync"})
@@ -32,7 +32,7 @@ async def send_result(turn_context: TurnContext, result: LookupResult, kb: Knowl
     t = info.t
     if info.truncated or result.truncated:
         await turn_context.send_activity(t("Your message was long: I read only its beginning."))
-    unknown = [str(c) for c in result.unknown_codes] + list(result.unknown_subcodes)
+    unknown = [f"{to_hex(c)} ({c})" for c in result.unknown_codes] + list(result.unknown_subcodes)
     matches = list(result.matches)
     if matches:
         if len(matches) <= MAX_CARDS:
