@@ -25,7 +25,7 @@ from bot.i18n import Translator, negotiate
 from bot.services import Services
 from bot.settings import Settings
 from dialogs.answers import send_entry
-from dialogs.intents import Intent, parse_intent
+from dialogs.intents import Intent
 from dialogs.main_dialog import MainDialog
 from dialogs.sync_dialog import QUIET_KEY, SyncDialog, state_label
 from dialogs.troubleshoot import TroubleshootFlow
@@ -129,7 +129,7 @@ class HelpdeskBot(ActivityHandler):
             else:
                 await turn_context.send_activity(MessageFactory.attachment(cards.attachment(cards.help_card(info.t))))
             return
-        intent = parse_intent(info.text)
+        intent = info.intent
         if dc.active_dialog is not None and (intent.name in _INTERRUPTING or find_codes(info.text)):
             await dc.cancel_all_dialogs()
         if intent.name in ("help", "language", "cancel"):

@@ -18,7 +18,6 @@ from botbuilder.dialogs import (
 )
 
 from dialogs.answers import send_entry, send_result
-from dialogs.intents import parse_intent
 from dialogs.sync_dialog import SyncDialog
 from dialogs.troubleshoot import TroubleshootFlow
 from dialogs.turn import turn_info
@@ -47,7 +46,7 @@ class MainDialog(ComponentDialog):
         if options.get("intent") == "sync":
             return await step.begin_dialog(SyncDialog.__name__, {"target": options.get("target"),
                                                                  "device_id": options.get("device_id")})
-        intent = parse_intent(info.text)
+        intent = info.intent
         if intent.name == "sync":
             return await step.begin_dialog(SyncDialog.__name__, {"target": intent.target})
         if intent.name == "sync_status":

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from botbuilder.core import TurnContext
 
 from bot.i18n import Translator
+from dialogs.intents import Intent, parse_intent
 from intune.models import Caller
 
 TURN_INFO_KEY = "helpdesk.turn_info"
@@ -20,6 +21,14 @@ class TurnInfo:
     text: str
     truncated: bool = False
     conversation_type: str = "personal"
+    _intent: Intent | None = None
+
+    @property
+    def intent(self) -> Intent:
+        """What the message asks for, parsed once per turn (the bot and the main dialog both need it)."""
+        if self._intent is None:
+            self._intent = parse_intent(self.text)
+        return self._intent
 
 
 def turn_info(turn_context: TurnContext) -> TurnInfo:
