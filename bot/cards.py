@@ -210,8 +210,9 @@ def entry_card(entry: Entry, kb: KnowledgeBase, t: Translator, *, can_sync: bool
     return faq_card(entry, kb, t)
 
 
-def compact_list_card(entries: list[Entry], t: Translator) -> dict[str, Any]:
-    """Several codes in one message: one line each, a button to open each."""
+def compact_list_card(entries: list[Entry], t: Translator, *, shared_message: bool = False) -> dict[str, Any]:
+    """Several codes at once: one line each, a button to open each. ``shared_message``: the user pasted
+    one message that the docs give under several codes, rather than several codes."""
     items = [
         {"type": "TextBlock", "wrap": True,
          "text": f"**{getattr(e, 'code', '') or ''}** {getattr(e, 'hex', '') or ''} — {e.title(t.lang)}".strip()}
@@ -219,7 +220,9 @@ def compact_list_card(entries: list[Entry], t: Translator) -> dict[str, Any]:
     ]
     actions = [submit(str(getattr(e, "code", None) or e.title(t.lang))[:40],
                       {"action": "show", "kind": e.kind, "id": e.id}) for e in entries[:6]]
-    return render("choices", title=t("I found {n} codes in your message", n=len(entries)),
+    title = (t("This message belongs to {n} Intune codes", n=len(entries)) if shared_message
+             else t("I found {n} codes in your message", n=len(entries)))
+    return render("choices", title=title,
                   hint=t("Open one for the details."), items=items, actions=actions)
 
 

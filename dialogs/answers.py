@@ -39,7 +39,8 @@ async def send_result(turn_context: TurnContext, result: LookupResult, kb: Knowl
             for m in matches:
                 await send_entry(turn_context, m.entry, kb)
         else:
-            card = cards.compact_list_card([m.entry for m in matches], t)
+            card = cards.compact_list_card([m.entry for m in matches], t,
+                                           shared_message=not any(m.exact for m in matches))
             await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
     if unknown:
         card = cards.unknown_code_card(unknown, t)

@@ -139,3 +139,9 @@ async def test_stale_button_gets_clear_answer(alice: Chat) -> None:
     assert "no longer available" in texts(replies)
     replies = await alice.click({"action": "mystery"})
     assert "out of date" in texts(replies)
+
+
+async def test_one_message_shared_by_several_codes_says_so(alice: Chat) -> None:
+    shown = texts(await alice.say("impossible de creer le compte", locale="fr-FR"))
+    assert "Ce message correspond à 4 codes Intune" in shown
+    assert "-2016315108" in shown and "-2016319112" in shown
