@@ -7,7 +7,6 @@ user reads comes from the gettext catalogs through the Translator passed in.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from functools import cache
@@ -36,31 +35,60 @@ def _template(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+# A template compiled once into nodes, so a reply does not scan every string for placeholders.
+# ``_Value``: a string that is exactly ``${name}``; ``_Text``: a string with placeholders inside.
+class _Value(str):
+    pass
+
+
+class _Text(tuple):  # type: ignore[type-arg]
+    """Literal parts and placeholder names, alternating (even: literal, odd: name)."""
+
+
+def _compile(node: Any) -> Any:
+    if isinstance(node, str):
+        whole = _PLACEHOLDER.fullmatch(node)
+        if whole:
+            return _Value(whole.group(1))
+        parts = _PLACEHOLDER.split(node)
+        return _Text(parts) if len(parts) > 1 else node
+    if isinstance(node, list):
+        return [_compile(x) for x in node]
+    if isinstance(node, dict):
+        return {k: _compile(v) for k, v in node.items()}
+    return node
+
+
+@cache
+def _compiled(name: str) -> dict[str, Any]:
+    return _compile(_template(name))
+
+
 def render(name: str, **values: Any) -> dict[str, Any]:
-    """Fill a template; empty TextBlocks and FactSets are dropped so cards stay tidy."""
+    """Fill a template; empty TextBlocks and FactSets are dropped so cards stay tidy.
+
+    Values are placed as given, not copied: pass objects built for this card.
+    """
+
+    def value(key: str) -> Any:
+        if key not in values:
+            raise CardError(f"{name}: no value for {key}")
+        return values[key]
 
     def fill(node: Any) -> Any:
-        if isinstance(node, str):
-            whole = _PLACEHOLDER.fullmatch(node)
-            if whole:
-                if whole.group(1) not in values:
-                    raise CardError(f"{name}: no value for {whole.group(1)}")
-                return copy.deepcopy(values[whole.group(1)])
-
-            def sub(m: re.Match[str]) -> str:
-                if m.group(1) not in values:
-                    raise CardError(f"{name}: no value for {m.group(1)}")
-                return str(values[m.group(1)])
-
-            return _PLACEHOLDER.sub(sub, node)
-        if isinstance(node, list):
+        kind = type(node)
+        if kind is dict:
+            return {k: fill(v) for k, v in node.items()}
+        if kind is list:
             out = [fill(x) for x in node]
             return [x for x in out if not _empty_block(x)]
-        if isinstance(node, dict):
-            return {k: fill(v) for k, v in node.items()}
+        if kind is _Value:
+            return value(node)
+        if kind is _Text:
+            return "".join(part if i % 2 == 0 else str(value(part)) for i, part in enumerate(node))
         return node
 
-    card = fill(_template(name))
+    card = fill(_compiled(name))
     if not card.get("actions"):
         card.pop("actions", None)
     return card

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 import io
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
@@ -70,8 +70,14 @@ class Translator:
 
 def negotiate(locale: str | None) -> str:
     """Map a Teams locale (fr-FR, fr-CA, en-GB ...) to a language we speak."""
-    if not locale:
+    if not locale or not isinstance(locale, str):
         return DEFAULT
+    return _negotiate(locale)
+
+
+@lru_cache(maxsize=512)
+def _negotiate(locale: str) -> str:
+    """Babel's parsing costs ~25 µs and a tenant sends a handful of distinct locales: cached, bounded."""
     tag = locale.replace("-", "_")
     try:
         parsed = Locale.parse(tag)

@@ -29,8 +29,9 @@ How a query is read, in order:
 from __future__ import annotations
 
 import bisect
-import heapq
+import itertools
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -71,6 +72,7 @@ _ANSWER_WEIGHT = 0.5  # an answer's words count half
 _KIND_SIM = 0.8  # credit of a word naming the entry's kind ("app status", "enrollment error")
 _RESCORE = 20  # entries rescored with their vocabulary and the character ratio
 _CHAR_SCORER = fuzz.token_set_ratio
+_SCORE = operator.attrgetter("score")
 _SENTENCE_END = re.compile(r"(?<=[a-z)\"])[.!?]\s+(?=[A-Z])")
 # Decision: how much evidence an answer needs.
 _STRONG_SIM = 0.6  # a query word counts as evidence when the entry uses it (or a close form)
@@ -195,6 +197,8 @@ class Matcher:
                 postings[token].append(ci)
         self._postings = {t: tuple(ix) for t, ix in postings.items()}
         self._c_total = [sum(self._idf[t] for t in c.tokens) for c in self._choices]
+        self._choice_entry = [c.entry for c in self._choices]
+        self._choice_weight = [c.weight for c in self._choices]
         kinds = sorted({_kind_key(e) for e in self._entries} | set(_KIND_WORDS))
         self._kind_words = {
             k: frozenset(
@@ -204,6 +208,7 @@ class Matcher:
             for k in kinds
         }
         self._kind_names = kinds
+        self._kind_tokens = frozenset().union(*self._kind_words.values())
         entry_kind = [kinds.index(_kind_key(e)) for e in self._entries]
         self._choice_kind = [entry_kind[c.entry] for c in self._choices]
         self._entry_kind = entry_kind
@@ -360,58 +365,82 @@ class Matcher:
                     stand_in[word] = (qi, sim)
         q_total = sum(q_weight)
         # Query words that name a kind of entry count (a little) for every entry of that kind.
-        kind_bonus = [[q_weight[qi] * _KIND_SIM if t in self._kind_words[k] else 0.0 for qi, t in enumerate(q_tokens)]
-                      for k in self._kind_names]
-        kind_base = [sum(b) for b in kind_bonus]
-
-        # Walk the postings once: what each text covers of the query, and how much of it is covered.
-        c_hit: dict[int, float] = defaultdict(float)
-        per_q: dict[int, dict[int, float]] = {}
-        postings = self._postings
-        for word, (qi, sim) in stand_in.items():
-            gain = idf[word] * sim
-            for ci in postings.get(word, ()):
-                c_hit[ci] += gain
-                hits = per_q.get(ci)
-                if hits is None:
-                    per_q[ci] = {qi: sim}
-                elif hits.get(qi, 0.0) < sim:
-                    hits[qi] = sim
-        best_text: dict[int, tuple[float, int, float]] = {}
-        choices, c_total, choice_kind = self._choices, self._c_total, self._choice_kind
-        for ci, hits in per_q.items():
-            kind = choice_kind[ci]
-            bonus = kind_bonus[kind]
-            q_hit = kind_base[kind]
-            for qi, sim in hits.items():
-                extra = q_weight[qi] * sim - bonus[qi]
-                if extra > 0:
-                    q_hit += extra
-            q_cov = q_hit / q_total
-            c_cov = c_hit[ci] / c_total[ci]
-            f = q_cov * c_cov / (_ALPHA * c_cov + (1 - _ALPHA) * q_cov) * choices[ci].weight
-            ei = choices[ci].entry
-            current = best_text.get(ei)
-            if current is None or current[0] < f:
-                best_text[ei] = (f, ci, c_cov)
-
-        top = heapq.nlargest(_RESCORE, best_text.items(), key=lambda item: item[1][0])
-        q_text = " ".join(q_tokens)
+        names_kind = [t in self._kind_tokens for t in q_tokens]
+        if any(names_kind):
+            kind_words = self._kind_words
+            kind_bonus = [[q_weight[qi] * _KIND_SIM if t in kind_words[k] else 0.0 for qi, t in enumerate(q_tokens)]
+                          for k in self._kind_names]
+            kind_base = [sum(b) for b in kind_bonus]
+        else:  # most queries: no credit to hand out (read-only rows, shared)
+            kind_bonus = [[0.0] * len(q_tokens)] * len(self._kind_names)
+            kind_base = [0.0] * len(self._kind_names)
         # Each catalogue word stands for one query word (the one it is closest to).
         owned: list[list[tuple[str, float]]] = [[] for _ in q_tokens]
         for word, (qi, sim) in stand_in.items():
             owned[qi].append((word, sim))
+
+        # What each text covers of the query (c_hit) and how much of the query it covers (q_gain: per
+        # query word, its closest catalogue word in the text, less the credit its kind already gives).
+        postings = self._postings
+        c_hit: dict[int, float] = defaultdict(float)
+        for word, (_, sim) in stand_in.items():
+            gain = idf[word] * sim
+            for ci in postings.get(word, ()):
+                c_hit[ci] += gain
+        choice_kind = self._choice_kind
+        q_gain: dict[int, float] = defaultdict(float)
+        for qi, words in enumerate(owned):
+            if len(words) == 1:
+                word, sim = words[0]
+                sims: Iterable[tuple[int, float]] = ((ci, sim) for ci in postings.get(word, ()))
+            else:
+                closest: dict[int, float] = {}
+                for word, sim in words:
+                    for ci in postings.get(word, ()):
+                        if closest.get(ci, 0.0) < sim:
+                            closest[ci] = sim
+                sims = closest.items()
+            weight = q_weight[qi]
+            if not names_kind[qi]:
+                for ci, sim in sims:
+                    q_gain[ci] += weight * sim
+            else:
+                for ci, sim in sims:
+                    extra = weight * sim - kind_bonus[choice_kind[ci]][qi]
+                    if extra > 0:
+                        q_gain[ci] += extra
+        best_text: dict[int, tuple[float, int, float]] = {}
+        c_total, c_entry, c_weight = self._c_total, self._choice_entry, self._choice_weight
+        for ci, hit in c_hit.items():
+            q_cov = (kind_base[choice_kind[ci]] + q_gain[ci]) / q_total
+            c_cov = hit / c_total[ci]
+            f = q_cov * c_cov / (_ALPHA * c_cov + (1 - _ALPHA) * q_cov) * c_weight[ci]
+            ei = c_entry[ci]
+            current = best_text.get(ei)
+            if current is None or current[0] < f:
+                best_text[ei] = (f, ci, c_cov)
+
+        # sorted() rather than heapq.nlargest (pure Python with a key): same order, ties included.
+        top = sorted(best_text.items(), key=lambda item: item[1][0], reverse=True)[:_RESCORE]
+        q_text = " ".join(q_tokens)
+        choices = self._choices
+        # Character-level closeness of each text kept (token_set_ratio ignores word order, so the
+        # text's sorted key serves), in one call.
+        char_of = {i: sc for _, sc, i in process.extract(
+            q_text, [choices[ci].text for _, (_, ci, _) in top], scorer=_CHAR_SCORER, limit=None)}
+        q_is_weak = [t in weak for t in q_tokens]
+        bags, entry_kind, cores, entries = self._bags, self._entry_kind, self._core, self._entries
         out: list[_Scored] = []
-        for ei, (f, ci, c_cov) in top:
+        for rank, (ei, (f, ci, c_cov)) in enumerate(top):
             choice = choices[ci]
-            bag = self._bags[ei]
-            bonus = kind_bonus[self._entry_kind[ei]]
+            bag = bags[ei]
+            bonus = kind_bonus[entry_kind[ei]]
             # What the entry's whole vocabulary explains of each query word, and the evidence:
             # query words the entry itself uses (not only in its answer), weak ones counting half.
             cover: list[float] = []
             explained = strong = 0.0
             content = False
-            core = self._core[ei]
+            core = cores[ei]
             core_hit = core is None
             for qi, words in enumerate(owned):
                 best = 0.0
@@ -423,20 +452,29 @@ class Matcher:
                         core_hit = True
                 cover.append(best)
                 explained += max(q_weight[qi] * best, bonus[qi])
-                is_weak = q_tokens[qi] in weak
                 if best >= _ANSWER_WEIGHT * _STRONG_SIM:
                     # A word only its answer uses, or a weak word, counts half.
+                    is_weak = q_is_weak[qi]
                     strong += 0.5 if is_weak or best < _STRONG_SIM else 1.0
                     content = content or (not is_weak and best >= _STRONG_SIM)
-            char = _CHAR_SCORER(q_text, " ".join(choice.tokens)) / 100.0 * choice.weight
+            char = char_of[rank] / 100.0 * choice.weight
             token_score = (1 - _BAG_BLEND) * f + _BAG_BLEND * explained / q_total
             score = 100.0 * ((1 - _CHAR_BLEND) * token_score + _CHAR_BLEND * char)
-            out.append(_Scored(self._entries[ei], round(score, 2), choice.text, ci, cover, c_cov,
+            out.append(_Scored(entries[ei], round(score, 2), choice.text, ci, cover, c_cov,
                                strong if content and (core_hit or c_cov >= _ALONE_COVER) else 0.0))
         # Equal scores (one message under several codes, or "Wrong passcode" and "Invalid
         # passcode" once synonyms are applied): the text closer to what was typed comes first.
-        typed = fold(text)
-        out.sort(key=lambda s: (-s.score, -fuzz.ratio(typed, choices[s.choice].raw)))
+        out.sort(key=_SCORE, reverse=True)  # stable: equal scores keep their order
+        if any(a.score == b.score for a, b in itertools.pairwise(out)):
+            typed = fold(text)
+            i = 0
+            while i < len(out):
+                j = i + 1
+                while j < len(out) and out[j].score == out[i].score:
+                    j += 1
+                if j - i > 1:
+                    out[i:j] = sorted(out[i:j], key=lambda s: -fuzz.ratio(typed, choices[s.choice].raw))
+                i = j
         return out, q_weight, q_tokens
 
     def _decide(self, ranked: list[_Scored], weights: list[float],
@@ -450,7 +488,8 @@ class Matcher:
             # ("no" is not "No status"); question words and "work" alone are never enough.
             return [], suggestions
         group = [s for s in ranked if abs(s.score - top.score) < 0.01 and s.text == top.text]
-        rest = [s for s in ranked if s not in group]
+        in_group = {id(s) for s in group}  # by identity: comparing dataclasses compares whole entries
+        rest = [s for s in ranked if id(s) not in in_group]
         runner = rest[0] if rest else None
         lead = top.score - runner.score if runner is not None else top.score
         answer = [Match(s.entry, s.score) for s in group]

@@ -226,12 +226,15 @@ class Vocabulary:
                     break
         return " ".join(words)
 
+    @functools.cached_property
+    def _chatter_rules(self) -> dict[str, str]:
+        return dict.fromkeys(self.chatter, "")
+
     def strip_chatter(self, folded: str) -> str:
         """Drop phrases people wrap around a pasted message ("got this:", "j'ai ce message")."""
         words = folded.split()
         if self.chatter:
-            drop = dict.fromkeys(self.chatter, "")
-            words, _ = _rewrite(words, drop, self._longest_chatter, self._chatter_starts)
+            words, _ = _rewrite(words, self._chatter_rules, self._longest_chatter, self._chatter_starts)
         return " ".join(w for w in words if w)
 
     def tokens(self, text: str, *, query: bool = False) -> tuple[str, ...]:
@@ -258,14 +261,23 @@ class Vocabulary:
         while i < len(out):
             for phrase, at, wording in self._phrases.get(out[i], ()):
                 start = i - at
-                window = out[start:start + len(phrase)] if start >= 0 else []
-                if len(window) == len(phrase) and all(
-                    w == p or (len(p) >= _MIN_STEM and len(w) >= _MIN_STEM and w[0] == p[0]
-                               and OSA.distance(w, p) <= (1 if len(p) < 7 else 2))
-                    for w, p in zip(window, phrase, strict=True)
-                ):
+                if start < 0 or start + len(phrase) > len(out):
+                    continue
+                for w, p in zip(out[start:start + len(phrase)], phrase, strict=True):
+                    if w != p and not _one_typo(w, p):
+                        break
+                else:
                     out[start:start + len(phrase)] = [wording]
                     i = start
                     break
             i += 1
         return out
+
+
+def _one_typo(word: str, meant: str) -> bool:
+    """Whether ``word`` is a typo of ``meant`` as :meth:`Vocabulary._repair` allows: long words, same first
+    letter, one edit (two from seven letters; a swap counts one). Cheap tests first: most pairs differ early."""
+    if len(meant) < _MIN_STEM or len(word) < _MIN_STEM or word[0] != meant[0]:
+        return False
+    edits = 1 if len(meant) < 7 else 2
+    return abs(len(word) - len(meant)) <= edits and OSA.distance(word, meant, score_cutoff=edits) <= edits

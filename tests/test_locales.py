@@ -276,3 +276,22 @@ def test_every_translated_literal_is_in_the_template() -> None:
         + " (pybabel does not see t() inside an f-string nor Translator(lang)(...): call t() outside them)\n"
         + "\n".join(problems)
     )
+
+
+@pytest.mark.parametrize(("locale", "lang"), [
+    ("fr-FR", "fr"), ("fr-CA", "fr"), ("fr_BE", "fr"), ("FR-ch", "fr"), ("fr", "fr"),
+    ("en-GB", "en"), ("en-US", "en"), ("de-DE", "en"), ("", "en"), (None, "en"), ("not a locale!", "en"),
+    ("x" * 5000, "en"),
+])
+def test_teams_locales_negotiate_to_a_language_we_speak(locale: str | None, lang: str) -> None:
+    from bot.i18n import negotiate
+
+    assert negotiate(locale) == lang
+    assert negotiate(locale) == lang  # the second answer comes from the cache: the same
+
+
+def test_a_malformed_locale_value_falls_back_to_english() -> None:
+    from bot.i18n import negotiate
+
+    assert negotiate(42) == "en"  # type: ignore[arg-type]
+    assert negotiate({"fr": 1}) == "en"  # type: ignore[arg-type]

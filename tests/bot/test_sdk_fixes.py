@@ -421,3 +421,24 @@ def test_state_change_check_still_sees_every_change() -> None:
 
     cached = CachedBotState({"x": Unpicklable()})  # falls back to the SDK's own rendering
     assert not cached.is_changed
+
+
+def test_fast_serialization_of_plain_and_other_attachments() -> None:
+    from botbuilder.core import CardFactory, MessageFactory
+    from botbuilder.schema import Attachment, CardAction, HeroCard
+
+    from bot.sdk_fixes import serialize_activity
+
+    file = Attachment(content_type="application/pdf", content_url="https://contoso.com/a.pdf", name="a.pdf")
+    card = Attachment(content_type="application/vnd.microsoft.card.adaptive", content={"type": "AdaptiveCard"})
+    reply = MessageFactory.carousel([card, file])
+    assert serialize_activity(reply) == reply.serialize()
+    assert serialize_activity(reply)["attachments"][1] == {
+        "contentType": "application/pdf", "contentUrl": "https://contoso.com/a.pdf", "name": "a.pdf"}
+    assert reply.attachments == [card, file]  # put back
+    # A card made of SDK models (not plain JSON) takes the SDK's path, with the same result.
+    hero = CardFactory.hero_card(HeroCard(title="Hi", buttons=[CardAction(type="imBack", title="Go", value="go")]))
+    reply = MessageFactory.attachment(hero)
+    data = serialize_activity(reply)
+    assert data == reply.serialize()
+    assert data["attachments"][0]["content"]["buttons"][0]["title"] == "Go"

@@ -174,3 +174,54 @@ async def test_concurrent_turns_on_one_conversation_conflict(durable_backend: Ba
     await storage_a.write({"conv": seen_a})
     with pytest.raises(ConcurrencyError):
         await storage_b.write({"conv": seen_b})
+
+
+# --- decoded-state cache (eTag-keyed) ---------------------------------------------------------
+
+
+async def test_a_write_by_another_replica_is_seen_despite_the_decode_cache(durable_backend: Backend) -> None:
+    """Replica A decodes (and caches) a dialog stack; replica B changes it: A must see B's stack."""
+    storage_a = BotStateStorage(durable_backend.open())
+    storage_b = BotStateStorage(durable_backend.open())
+    await storage_a.write({"conv": {"DialogState": DialogState()}})
+    assert (await storage_a.read(["conv"]))["conv"]["DialogState"].dialog_stack == []
+    assert (await storage_a.read(["conv"]))["conv"]["DialogState"].dialog_stack == []  # from the cache
+    seen_b = (await storage_b.read(["conv"]))["conv"]
+    seen_b["DialogState"].dialog_stack.append(_instance("sync", {"stepIndex": 2}))
+    await storage_b.write({"conv": seen_b})
+    stack = (await storage_a.read(["conv"]))["conv"]["DialogState"].dialog_stack
+    assert [(i.id, i.state) for i in stack] == [("sync", {"stepIndex": 2})]
+    await storage_b.delete(["conv"])
+    assert await storage_a.read(["conv"]) == {}
+
+
+async def test_each_read_gets_its_own_objects(storage: BotStateStorage) -> None:
+    """A turn changes the state it read; an unsaved change must not leak into the next turn's read."""
+    state = DialogState()
+    state.dialog_stack.append(_instance("main", {"values": {"n": 1}}))
+    await storage.write({"conv": {"DialogState": state}})
+    first = (await storage.read(["conv"]))["conv"]
+    second = (await storage.read(["conv"]))["conv"]  # served from the decode cache
+    assert first is not second and first["DialogState"] is not second["DialogState"]
+    second["DialogState"].dialog_stack[0].state["values"]["n"] = 99
+    third = (await storage.read(["conv"]))["conv"]
+    assert third["DialogState"].dialog_stack[0].state["values"] == {"n": 1}
+    assert third["e_tag"] == first["e_tag"]
+
+
+async def test_decode_cache_is_bounded() -> None:
+    storage = BotStateStorage(MemoryStore(), decoded_cache_size=3)
+    for i in range(10):
+        await storage.write({f"conv-{i}": {"DialogState": DialogState()}})
+        await storage.read([f"conv-{i}"])
+    assert len(storage._decoded) == 3
+    assert isinstance((await storage.read(["conv-0"]))["conv-0"]["DialogState"], DialogState)
+
+
+def test_plain_json_state_is_returned_as_is_and_tagged_state_is_restored() -> None:
+    profile = {"Profile": {"lang": "fr", "devices": ["a", "b"]}}
+    assert decode_item(profile) is profile  # nothing to restore: no copy
+    # Anything jsonpickle tagged, at any depth, still goes through jsonpickle.
+    tagged = encode_item({"Profile": {"seen": {1: "one"}}, "nested": [{"t": (1, 2)}]})
+    restored = decode_item(tagged)
+    assert restored == {"Profile": {"seen": {1: "one"}}, "nested": [{"t": (1, 2)}]}
