@@ -20,7 +20,7 @@ from botbuilder.core import (
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, DeliveryModes
 
-from bot import cards
+from bot import cards, sdk_fixes
 from bot.i18n import Translator, negotiate
 from bot.services import Services
 from bot.settings import Settings
@@ -70,6 +70,7 @@ class HelpdeskBot(ActivityHandler):
                 await turn_context.send_activity(Translator(lang)(
                     "Sorry, this bot is not available to your organisation."))
             return
+        turn_context.turn_state[sdk_fixes.DIALOG_STATE_CONFIGURATION_KEY] = sdk_fixes.dialog_state_configuration()
         profile = await self.profile.get(turn_context, dict)
         lang = profile.get("lang") or negotiate(activity.locale)
         text, truncated = self._clean_text(activity)

@@ -442,3 +442,42 @@ def test_fast_serialization_of_plain_and_other_attachments() -> None:
     data = serialize_activity(reply)
     assert data == reply.serialize()
     assert data["attachments"][0]["content"]["buttons"][0]["title"] == "Go"
+
+
+# --- defect 10: dialog memory configuration rebuilt on every turn -----------------------------------
+
+
+async def test_dialog_memory_configuration_is_built_once_and_still_works() -> None:
+    from botbuilder.core import ConversationState, MemoryStorage
+    from botbuilder.core.adapters import TestAdapter
+    from botbuilder.dialogs import DialogSet
+
+    from bot.sdk_fixes import DIALOG_STATE_CONFIGURATION_KEY, dialog_state_configuration
+
+    state = ConversationState(MemoryStorage())
+    dialogs = DialogSet(state.create_property("DialogState"))
+    seen: list[object] = []
+    shared = {"on": False}
+
+    async def logic(turn_context: TurnContext) -> None:
+        if shared["on"]:
+            turn_context.turn_state[DIALOG_STATE_CONFIGURATION_KEY] = dialog_state_configuration()
+        dc = await dialogs.create_context(turn_context)
+        seen.append(dc.state.configuration)
+        config = dc.state.configuration
+        scopes = ",".join(sorted(scope.name for scope in config.memory_scopes)) + f" +{len(config.path_resolvers)}"
+        await turn_context.send_activity(f"{turn_context.activity.text}: {scopes}")
+
+    adapter = TestAdapter(logic)
+    replies: list[str] = []
+    for text in ("a", "b"):
+        replies.append((await adapter.send(text)).adapter.activity_buffer[-1].text)
+    assert seen[0] is not seen[1]  # the defect: a new configuration (9 scopes, 5 resolvers) every turn
+    shared["on"] = True
+    for text in ("c", "d"):
+        replies.append((await adapter.send(text)).adapter.activity_buffer[-1].text)
+    # The shared configuration has the very scopes and resolvers the SDK builds for itself.
+    assert [r.split(": ", 1)[0] for r in replies] == ["a", "b", "c", "d"]
+    assert [r.split(": ", 1)[1] for r in replies] == [replies[0].split(": ", 1)[1]] * 4
+    assert len(seen[0].memory_scopes) == len(seen[2].memory_scopes) == 9
+    assert seen[2] is seen[3] is dialog_state_configuration()
