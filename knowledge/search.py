@@ -102,6 +102,16 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Platforms a query or an entry can be about. An entry whose own texts name only other platforms
+# than the one asked about is offered, not given: "reset the passcode on an iPhone" is not the
+# Android work-profile passcode question, however many words they share.
+_PLATFORMS: dict[str, tuple[str, ...]] = {
+    "apple": ("ios", "ipados", "iphone", "ipad", "apple", "macos", "mac"),
+    "android": ("android",),
+    "windows": ("windows", "win32"),
+}
+
+
 def _kind_key(entry: Entry) -> str:
     return f"error/{entry.family}" if isinstance(entry, ErrorEntry) else entry.kind
 
@@ -209,6 +219,12 @@ class Matcher:
         }
         self._kind_names = kinds
         self._kind_tokens = frozenset().union(*self._kind_words.values())
+        self._entry_index = {(e.id, e.kind): ei for ei, e in enumerate(self._entries)}
+        # The platforms each entry's own texts name (not its answer's, which may compare platforms).
+        self._platform_of = {t: name for name, words in _PLATFORMS.items() for w in words for t in self.vocab.tokens(w)}
+        self._entry_platforms = [
+            frozenset(self._platform_of[t] for t, weight in bag.items() if weight >= 1.0 and t in self._platform_of)
+            for bag in self._bags]
         entry_kind = [kinds.index(_kind_key(e)) for e in self._entries]
         self._choice_kind = [entry_kind[c.entry] for c in self._choices]
         self._entry_kind = entry_kind
@@ -482,7 +498,11 @@ class Matcher:
         if not ranked or ranked[0].score < SUGGEST_AT:
             return [], []
         top = ranked[0]
+        asked = {self._platform_of[t] for t in tokens if t in self._platform_of}
         suggestions = [Match(s.entry, s.score) for s in ranked[:3]]
+        if asked and self._other_platform(ranked[0], asked):
+            # Offered, not given; the entries about the platform asked about come first.
+            return [], sorted(suggestions, key=lambda m: self._other_platform(m, asked))
         if top.strong < _EVIDENCE and (top.strong < 1 or top.text_cover < _ALONE_COVER):
             # One matching word is a confident answer only when it is most of the entry's text
             # ("no" is not "No status"); question words and "work" alone are never enough.
@@ -500,6 +520,11 @@ class Matcher:
             # when one entry explains several of its words and nothing else comes close, it is it.
             return answer, []
         return [], suggestions
+
+    def _other_platform(self, scored: _Scored | Match, asked: set[str]) -> bool:
+        """Whether the entry is about other platforms only than those ``asked`` about."""
+        named = self._entry_platforms[self._entry_index[scored.entry.id, scored.entry.kind]]
+        return bool(named) and not named & asked
 
     def _leads(self, top: _Scored, runner: _Scored, weights: list[float], tokens: list[str]) -> bool:
         """Whether ``top`` explains clearly more of the query's words than ``runner`` does.

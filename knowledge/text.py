@@ -7,7 +7,9 @@ Both sides go through the same steps so that "Échec", "echec" and "ECHEC" meet:
 3. every word is cut to a light stem ("wiped", "wipes" -> "wip"; "désactivée", "désactiver" ->
    "desactiv"), so plural and verb endings of either language meet;
 4. synonyms declared in the languages' ``_common.yaml`` rewrite the stemmed text to one wording
-   (variants are stemmed too, so "réinitialisée" meets the variant "réinitialiser");
+   (variants are stemmed too, so "réinitialisée" meets the variant "réinitialiser"); an expansion
+   rewrites a phrase that stands for several ideas to their wordings ("réinitialiser le code
+   secret" -> "reset passcode", where "réinitialiser" alone is "wipe");
 5. words that carry no meaning are dropped.
 """
 
@@ -147,6 +149,7 @@ class Vocabulary:
         weak: list[str] = []
         phrases: list[str] = []
         raw_edges: list[tuple[str, str]] = []
+        raw_expansions: list[tuple[str, str]] = []
         for common in commons:
             for word in common.get("skip_words", []) or []:  # type: ignore[union-attr]
                 skip.update(fold(str(word)).split())
@@ -158,6 +161,8 @@ class Vocabulary:
                 phrases.append(fold(str(phrase)))
             for canonical, variants in (common.get("synonyms", {}) or {}).items():  # type: ignore[union-attr]
                 raw_edges.extend((str(canonical), str(v)) for v in variants)
+            for phrase, meaning in (common.get("expansions", {}) or {}).items():  # type: ignore[union-attr]
+                raw_expansions.append((str(phrase), str(meaning)))
         whole = frozenset(skip | keep)
         plain = cls(whole)
         rules = _resolve((plain._stemmed(fold(c)), plain._stemmed(fold(v))) for c, v in raw_edges)
@@ -170,6 +175,20 @@ class Vocabulary:
                 words, changed = _rewrite(phrase.split(), rules, size - 1, starts)
                 again = " ".join(words)
                 if changed and " " in again and again not in rules:
+                    rules[again] = wording
+        if raw_expansions:
+            # A phrase that stands for several ideas keeps them as separate words, each in its
+            # one wording: "réinitialiser le code secret" is "reset passcode", not "wipe".
+            synonyms = cls(frozenset(skip), whole, frozenset(), dict(rules),
+                           _longest_rule=max((k.count(" ") + 1 for k in rules), default=0),
+                           _rule_starts=frozenset(k.split(" ", 1)[0] for k in rules))
+            for phrase, meaning in raw_expansions:
+                stemmed, wording = plain._stemmed(fold(phrase)), synonyms.canonical(fold(meaning))
+                rules[stemmed] = wording
+                # Also known by the words the synonyms make of it, so that a typo elsewhere in the
+                # phrase is still repaired to it ("réinitialiser le code secert").
+                again = synonyms.canonical(stemmed)
+                if " " in again and again not in rules:
                     rules[again] = wording
         chatter = frozenset(p for p in phrases if p)
         longest_rule = max((k.count(" ") + 1 for k in rules), default=0)
@@ -248,7 +267,9 @@ class Vocabulary:
             folded = self.strip_chatter(folded)
         words = self.canonical(folded).split()
         if query and self._phrases:
-            words = self._repair(words)
+            repaired = self._repair(words)
+            if repaired != words:  # a repaired phrase can complete a longer one ("wipe le passcod")
+                words = " ".join(_rewrite(repaired, self.rules, self._longest_rule, self._rule_starts)[0]).split()
         skip = self.skip_words
         return tuple(dict.fromkeys(t for t in words if t not in skip))
 
@@ -267,7 +288,7 @@ class Vocabulary:
                     if w != p and not _one_typo(w, p):
                         break
                 else:
-                    out[start:start + len(phrase)] = [wording]
+                    out[start:start + len(phrase)] = wording.split()
                     i = start
                     break
             i += 1

@@ -61,5 +61,7 @@ def test_case(matcher: Matcher, case: dict[str, Any]) -> None:
         assert top is not None and top.kind == "enrollment" and top.id == case["enrollment"], got
     elif case.get("none"):
         assert not result.matches, got
+        if "first_suggestion" in case:
+            assert result.suggestions and result.suggestions[0].id == case["first_suggestion"], got
     else:
         pytest.fail(f"case has no expectation: {case}")

@@ -226,3 +226,19 @@ def test_a_small_base_answers_shared_messages_with_every_code() -> None:
     assert answer_ids(matcher.lookup("stapler is emtpy")) == ["-3"]
     assert answer_ids(matcher.lookup("comment recharger l'agrafeuse")) == ["q1"]
     assert matcher.lookup("quantum physics homework").matches == ()
+
+
+def test_an_expansion_keeps_the_ideas_a_phrase_joins_apart_from_a_lone_word() -> None:
+    """« réinitialiser » alone is Wipe; « réinitialiser le code secret » is Reset passcode: both
+    words, each in its one wording, so it meets the English "reset passcode" and not "wipe"."""
+    from knowledge.text import Vocabulary
+
+    vocab = Vocabulary.from_dicts([
+        {"skip_words": ["the", "le", "mon"], "synonyms": {"wipe": ["factory reset"], "passcode": ["pin"]}},
+        {"synonyms": {"réinitialisation": ["réinitialiser", "wipe"], "code secret": ["passcode"]},
+         "expansions": {"réinitialiser le code secret": "reset passcode"}},
+    ])
+    assert vocab.tokens("réinitialiser mon téléphone") == (*vocab.tokens("wipe my phone")[:1], "telephon")
+    assert vocab.tokens("réinitialiser le code secret") == vocab.tokens("reset passcode") == ("reset", "passcod")
+    # A typo in one word of the phrase is repaired like the phrase (queries only).
+    assert vocab.tokens("réinitialiser le code secert", query=True) == ("reset", "passcod")
