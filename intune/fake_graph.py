@@ -526,6 +526,11 @@ def _require(request: web.Request, permissions: Iterable[str], message: str, cod
         raise _Forbidden(code, message.format(perms=", ".join(wanted)))
 
 
+def _require_directory(request: web.Request, permissions: Iterable[str]) -> None:
+    """Directory endpoints (users, groups, licences) refuse a missing permission in their own words."""
+    _require(request, permissions, "Insufficient privileges to complete the operation.", "Authorization_RequestDenied")
+
+
 class _Forbidden(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -579,23 +584,13 @@ def _transitive_groups(state: FakeGraphState, member_id: str) -> list[dict[str, 
 
 
 async def _list_users(request: web.Request) -> web.Response:
-    _require(
-        request,
-        _PERM_USERS_READ,
-        "Insufficient privileges to complete the operation.",
-        "Authorization_RequestDenied",
-    )
+    _require_directory(request, _PERM_USERS_READ)
     users = _filtered(request, request.app[FAKE_STATE].users)
     return _page(request, users, "users", default_fields=_USER_DEFAULT_FIELDS)
 
 
 async def _get_user(request: web.Request) -> web.Response:
-    _require(
-        request,
-        _PERM_USERS_READ,
-        "Insufficient privileges to complete the operation.",
-        "Authorization_RequestDenied",
-    )
+    _require_directory(request, _PERM_USERS_READ)
     user = _user_or_404(request)
     body = _project(user, request.query.get("$select"), _USER_DEFAULT_FIELDS)
     body["@odata.context"] = f"{request.url.origin()}/v1.0/$metadata#users/$entity"
@@ -655,12 +650,7 @@ async def _sync_device(request: web.Request) -> web.Response:
 
 
 async def _check_member_groups(request: web.Request) -> web.Response:
-    _require(
-        request,
-        _PERM_GROUPS_READ,
-        "Insufficient privileges to complete the operation.",
-        "Authorization_RequestDenied",
-    )
+    _require_directory(request, _PERM_GROUPS_READ)
     state = request.app[FAKE_STATE]
     user = _user_or_404(request)
     try:
@@ -680,12 +670,7 @@ async def _check_member_groups(request: web.Request) -> web.Response:
 
 
 async def _license_details(request: web.Request) -> web.Response:
-    _require(
-        request,
-        _PERM_USERS_READ,
-        "Insufficient privileges to complete the operation.",
-        "Authorization_RequestDenied",
-    )
+    _require_directory(request, _PERM_USERS_READ)
     state = request.app[FAKE_STATE]
     user = _user_or_404(request)
     details = list(state.tenant.licenses.get(user["id"], ()))
@@ -693,12 +678,7 @@ async def _license_details(request: web.Request) -> web.Response:
 
 
 async def _member_of(request: web.Request) -> web.Response:
-    _require(
-        request,
-        _PERM_GROUPS_READ,
-        "Insufficient privileges to complete the operation.",
-        "Authorization_RequestDenied",
-    )
+    _require_directory(request, _PERM_GROUPS_READ)
     state = request.app[FAKE_STATE]
     user = _user_or_404(request)
     groups = [
