@@ -397,15 +397,26 @@ class Matcher:
 
         # What each text covers of the query (c_hit) and how much of the query it covers (q_gain: per
         # query word, its closest catalogue word in the text, less the credit its kind already gives).
+        # A query word with one catalogue word and no kind credit (most of them) is counted on both
+        # sides in one walk of the word's texts.
         postings = self._postings
         c_hit: dict[int, float] = defaultdict(float)
-        for word, (_, sim) in stand_in.items():
-            gain = idf[word] * sim
-            for ci in postings.get(word, ()):
-                c_hit[ci] += gain
-        choice_kind = self._choice_kind
         q_gain: dict[int, float] = defaultdict(float)
+        single = [len(words) == 1 and not names_kind[qi] for qi, words in enumerate(owned)]
+        for word, (qi, sim) in stand_in.items():
+            gain = idf[word] * sim
+            if single[qi]:
+                q_part = q_weight[qi] * sim
+                for ci in postings.get(word, ()):
+                    c_hit[ci] += gain
+                    q_gain[ci] += q_part
+            else:
+                for ci in postings.get(word, ()):
+                    c_hit[ci] += gain
+        choice_kind = self._choice_kind
         for qi, words in enumerate(owned):
+            if single[qi]:
+                continue
             if len(words) == 1:
                 word, sim = words[0]
                 sims: Iterable[tuple[int, float]] = ((ci, sim) for ci in postings.get(word, ()))
@@ -427,10 +438,12 @@ class Matcher:
                         q_gain[ci] += extra
         best_text: dict[int, tuple[float, int, float]] = {}
         c_total, c_entry, c_weight = self._c_total, self._choice_entry, self._choice_weight
+        alpha, beta = _ALPHA, 1 - _ALPHA
+        any_kind = any(names_kind)
         for ci, hit in c_hit.items():
-            q_cov = (kind_base[choice_kind[ci]] + q_gain[ci]) / q_total
+            q_cov = ((kind_base[choice_kind[ci]] + q_gain[ci]) if any_kind else q_gain[ci]) / q_total
             c_cov = hit / c_total[ci]
-            f = q_cov * c_cov / (_ALPHA * c_cov + (1 - _ALPHA) * q_cov) * c_weight[ci]
+            f = q_cov * c_cov / (alpha * c_cov + beta * q_cov) * c_weight[ci]
             ei = c_entry[ci]
             current = best_text.get(ei)
             if current is None or current[0] < f:
@@ -446,10 +459,13 @@ class Matcher:
             q_text, [choices[ci].text for _, (_, ci, _) in top], scorer=_CHAR_SCORER, limit=None)}
         q_is_weak = [t in weak for t in q_tokens]
         bags, entry_kind, cores, entries = self._bags, self._entry_kind, self._core, self._entries
+        # Words close enough to a query word to name an FAQ entry's core (see _decide).
+        core_words = frozenset(w for words in owned for w, sim in words if sim >= _STRONG_SIM)
+        half_strong = _ANSWER_WEIGHT * _STRONG_SIM
         out: list[_Scored] = []
         for rank, (ei, (f, ci, c_cov)) in enumerate(top):
             choice = choices[ci]
-            bag = bags[ei]
+            bag_get = bags[ei].get
             bonus = kind_bonus[entry_kind[ei]]
             # What the entry's whole vocabulary explains of each query word, and the evidence:
             # query words the entry itself uses (not only in its answer), weak ones counting half.
@@ -457,18 +473,21 @@ class Matcher:
             explained = strong = 0.0
             content = False
             core = cores[ei]
-            core_hit = core is None
+            core_hit = core is None or not core.isdisjoint(core_words)
             for qi, words in enumerate(owned):
-                best = 0.0
-                for w, sim in words:
-                    weight = bag.get(w)
-                    if weight is not None and sim * weight > best:
-                        best = sim * weight
-                    if not core_hit and sim >= _STRONG_SIM and w in core:  # type: ignore[operator]
-                        core_hit = True
+                if len(words) == 1:
+                    w, sim = words[0]
+                    best = sim * bag_get(w, 0.0)
+                else:
+                    best = 0.0
+                    for w, sim in words:
+                        weight = bag_get(w)
+                        if weight is not None and sim * weight > best:
+                            best = sim * weight
                 cover.append(best)
-                explained += max(q_weight[qi] * best, bonus[qi])
-                if best >= _ANSWER_WEIGHT * _STRONG_SIM:
+                part = q_weight[qi] * best
+                explained += part if part >= bonus[qi] else bonus[qi]
+                if best >= half_strong:
                     # A word only its answer uses, or a weak word, counts half.
                     is_weak = q_is_weak[qi]
                     strong += 0.5 if is_weak or best < _STRONG_SIM else 1.0

@@ -25,6 +25,8 @@ from rapidfuzz.distance import OSA
 
 __all__ = ["Vocabulary", "fold", "stem"]
 
+_Phrase = tuple[int, int, tuple[str, ...], str]  # declaration order, anchor's place, words, wording
+
 _APOSTROPHES = str.maketrans({"’": " ", "'": " ", "‘": " ", "`": " ", "´": " "})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
@@ -137,8 +139,11 @@ class Vocabulary:
     _longest_chatter: int = field(default=0, repr=False, compare=False)
     _rule_starts: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     _chatter_starts: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
-    # word -> (phrase words, the word's place in them, wording) for every rule of several words.
-    _phrases: Mapping[str, tuple[tuple[tuple[str, ...], int, str], ...]] = field(
+    # Every rule of several words, found from any of its content words: word -> shapes (the word's
+    # place in the phrase, the phrase's length) -> the phrases' first letters -> (declaration order,
+    # phrase words, wording). A typo keeps the first letter, so only phrases whose first letters
+    # match the words around are compared (~20 µs a query when every phrase of "not" was).
+    _phrases: Mapping[str, tuple[tuple[int, int, Mapping[str, tuple[_Phrase, ...]]], ...]] = field(
         default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -199,15 +204,21 @@ class Vocabulary:
                     rule_starts, chatter_starts)
         # Weak words are known by the wording their synonyms rewrite them to ("après" -> "after").
         weak_tokens = frozenset(t for w in weak for t in vocab.canonical(w).split())
-        by_word: dict[str, list[tuple[tuple[str, ...], int, str]]] = {}
-        for phrase, wording in rules.items():
+        by_word: dict[str, dict[tuple[int, int], dict[str, list[_Phrase]]]] = {}
+        for order, (phrase, wording) in enumerate(rules.items()):
             words = tuple(phrase.split())
             if len(words) > 1:
+                initials = "".join(w[0] for w in words)
                 for i, word in enumerate(words):
                     if word not in skip:  # anchored on content words: "de" would try every phrase
-                        by_word.setdefault(word, []).append((words, i, wording))
+                        shapes = by_word.setdefault(word, {})
+                        shapes.setdefault((i, len(words)), {}).setdefault(initials, []).append(
+                            (order, i, words, wording))
+        phrases = {w: tuple((at, size, {k: tuple(v) for k, v in by_initials.items()})
+                            for (at, size), by_initials in shapes.items())
+                   for w, shapes in by_word.items()}
         return cls(frozenset(skip), whole, weak_tokens, rules, chatter, longest_rule, longest_chatter,
-                   rule_starts, chatter_starts, {w: tuple(ps) for w, ps in by_word.items()})
+                   rule_starts, chatter_starts, phrases)
 
     def surface(self, text: str) -> dict[str, tuple[str, ...]]:
         """Words of a raw text as written (whole and stemmed), each with the tokens it becomes.
@@ -280,17 +291,24 @@ class Vocabulary:
         out = list(words)
         i = 0
         while i < len(out):
-            for phrase, at, wording in self._phrases.get(out[i], ()):
-                start = i - at
-                if start < 0 or start + len(phrase) > len(out):
-                    continue
-                for w, p in zip(out[start:start + len(phrase)], phrase, strict=True):
-                    if w != p and not _one_typo(w, p):
+            shapes = self._phrases.get(out[i])
+            if shapes:
+                candidates: list[_Phrase] = []
+                for at, size, by_initials in shapes:
+                    start = i - at
+                    if start >= 0 and start + size <= len(out):
+                        candidates += by_initials.get("".join(w[0] for w in out[start:start + size]), ())
+                if len(candidates) > 1:
+                    candidates.sort()  # in the order the rules are declared, as before the index
+                for _, at, phrase, wording in candidates:
+                    start = i - at
+                    for w, p in zip(out[start:start + len(phrase)], phrase, strict=True):
+                        if w != p and not _one_typo(w, p):
+                            break
+                    else:
+                        out[start:start + len(phrase)] = wording.split()
+                        i = start
                         break
-                else:
-                    out[start:start + len(phrase)] = wording.split()
-                    i = start
-                    break
             i += 1
         return out
 
