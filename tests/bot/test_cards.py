@@ -40,3 +40,38 @@ def test_changing_a_rendered_card_does_not_change_the_next_one() -> None:
     first["version"] = "9.9"
     second = cards.help_card(t)
     assert second["body"] and second["version"] == "1.5"
+
+
+def _kb():  # type: ignore[no-untyped-def]
+    from bot.services import shared_knowledge
+
+    return shared_knowledge()[0]
+
+
+def test_an_answer_card_is_rendered_once_per_language_and_sync_button() -> None:
+    kb = _kb()
+    entry = kb.errors["-2016281112"]
+    en, fr = Translator("en"), Translator("fr")
+    card = cards.entry_card(entry, kb, en, can_sync=True)
+    assert cards.entry_card(entry, kb, Translator("en"), can_sync=True) is card
+    titles = [a["title"] for a in card["actions"]]
+    assert "Sync my device" in titles
+    without = cards.entry_card(entry, kb, en, can_sync=False)
+    assert "Sync my device" not in [a["title"] for a in without["actions"]]
+    french = cards.entry_card(entry, kb, fr, can_sync=True)
+    assert french["body"][1]["text"] == entry.texts["fr"].message
+    assert card["body"][1]["text"] == entry.texts["en"].message
+
+
+def test_an_answer_card_comes_from_the_knowledge_base_it_is_asked_about() -> None:
+    import dataclasses
+
+    kb = _kb()
+    entry = kb.errors["-2016281112"]
+    t = Translator("en")
+    before = cards.entry_card(entry, kb, t)
+    changed = dataclasses.replace(entry, texts={**entry.texts, "en": dataclasses.replace(
+        entry.texts["en"], message="Profile not managed (edited)")})
+    other = dataclasses.replace(kb, errors={**kb.errors, entry.id: changed})
+    assert cards.entry_card(changed, other, t)["body"][1]["text"] == "Profile not managed (edited)"
+    assert cards.entry_card(entry, kb, t) is before
