@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import logging
 import pickle
+import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from botbuilder.core import ComponentRegistration, InvokeResponse, TurnContext
 from botbuilder.core import bot_state as _bot_state
 from botbuilder.core import serializer_helper as _original_serializer
 from botbuilder.dialogs import DialogsComponentRegistration
+from botbuilder.dialogs import waterfall_dialog as _waterfall_dialog
 from botbuilder.dialogs.memory import (
     ComponentMemoryScopesBase,
     ComponentPathResolversBase,
@@ -119,6 +122,14 @@ def fix_state_change_check() -> None:
     _bot_state.CachedBotState.compute_hash = pickle_fingerprint
 
 
+def fix_waterfall_instance_ids() -> None:
+    """Defect 11: WaterfallDialog names each run with ``uuid.uuid1()``, which carries the host's MAC
+    address and clock into the stored dialog state (a state file or a shared Redis) and reads the
+    clock under a lock on every begin. The id is only stored and sent to telemetry, never decoded,
+    so a random uuid4 serves. The waterfall module's only use of ``uuid`` is this one."""
+    _waterfall_dialog.uuid = SimpleNamespace(uuid1=uuid.uuid4)  # type: ignore[attr-defined]
+
+
 @functools.cache
 def dialog_state_configuration() -> DialogStateManagerConfiguration:
     """Defect 10: every DialogContext makes a DialogStateManager, and the first of each turn builds its
@@ -161,30 +172,52 @@ def apply_all() -> None:
     fix_double_serialization()
     fix_retry_policy_cost()
     fix_state_change_check()
+    fix_waterfall_instance_ids()
 
 
 def serialize_activity(activity: Activity) -> dict[str, Any]:
-    """Serialize an activity, passing plain-JSON card attachments through untouched.
+    """Serialize an activity, passing plain-JSON card attachments and channel data through untouched.
 
     Defect 7 (measured with benchmarks/endpoint.py): msrest walks every node of an Adaptive Card's
     content as an untyped object, about 1.5 ms per card reply: half the cost of a lookup turn; even
-    an empty attachment costs ~50 µs of msrest's generic model walk. Attachments whose fields are
-    strings and whose content is JSON (every card bot/cards.py builds) are turned into their JSON
-    form directly while msrest serializes the envelope. Anything else takes the SDK's path.
+    an empty attachment costs ~50 µs of msrest's generic model walk, and each boolean in channel
+    data (Teams' ``feedbackLoopEnabled``) is serialized with ``eval("bool")``. Attachments whose
+    fields are strings and whose content is JSON (every card bot/cards.py builds), and channel data
+    that is plain JSON, are put in their JSON form directly while msrest serializes the envelope.
+    Anything else takes the SDK's path.
     """
     attachments = activity.attachments
-    if not attachments:
+    plain = [_plain_attachment(a) for a in attachments] if attachments else None
+    if plain is not None and any(p is None for p in plain):
         return activity.serialize()
-    plain = [_plain_attachment(a) for a in attachments]
-    if any(p is None for p in plain):
+    channel_data = activity.channel_data
+    plain_channel_data = channel_data is not None and _is_json(channel_data)
+    if plain is None and not plain_channel_data:
         return activity.serialize()
     try:
-        activity.attachments = None
+        if plain is not None:
+            activity.attachments = None
+        if plain_channel_data:
+            activity.channel_data = None
         data = activity.serialize()
     finally:
         activity.attachments = attachments
-    data["attachments"] = plain
+        activity.channel_data = channel_data
+    if plain is not None:
+        data["attachments"] = plain
+    if plain_channel_data:
+        data["channelData"] = channel_data
     return data
+
+
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` is made of JSON types only (what msrest would copy as it is)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _is_json(v) for k, v in value.items())
+    if kind is list:
+        return all(_is_json(v) for v in value)
+    return value is None or kind in (str, int, float, bool)
 
 
 _PLAIN_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "object": (dict, list, str)}

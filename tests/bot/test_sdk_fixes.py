@@ -356,6 +356,33 @@ def test_fast_serialization_gives_the_same_json_as_the_sdk() -> None:
     assert isinstance(reply.serialize()["attachments"][0]["content"], dict)  # the SDK's own path still works
 
 
+def test_plain_channel_data_skips_msrests_walk_and_anything_else_takes_the_sdks_path(monkeypatch) -> None:
+    import datetime
+
+    import msrest.serialization
+    from botbuilder.core import MessageFactory
+
+    from bot.sdk_fixes import serialize_activity
+
+    walked: list[object] = []
+    original = msrest.serialization.Serializer.serialize_object
+
+    def counting(self, attr, **kwargs):  # type: ignore[no-untyped-def]
+        walked.append(attr)
+        return original(self, attr, **kwargs)
+
+    monkeypatch.setattr(msrest.serialization.Serializer, "serialize_object", counting)
+    reply = MessageFactory.text("hello")
+    reply.channel_data = {"feedbackLoopEnabled": True, "notification": {"alert": False}, "n": [1, 2.5, None]}
+    data = serialize_activity(reply)
+    assert walked == []  # msrest did not walk it (it evaluates eval("bool") for each boolean)
+    assert data == reply.serialize() and data["channelData"] is reply.channel_data  # put back, same JSON
+    walked.clear()
+    reply.channel_data = {"sent": datetime.datetime(2026, 11, 23, tzinfo=datetime.UTC)}
+    assert serialize_activity(reply) == reply.serialize()
+    assert walked  # not plain JSON: msrest's own rules apply
+
+
 # --- defect 8: a user-token client built on every turn for OAuth this bot never uses ---------------
 
 
@@ -481,3 +508,46 @@ async def test_dialog_memory_configuration_is_built_once_and_still_works() -> No
     assert [r.split(": ", 1)[1] for r in replies] == [replies[0].split(": ", 1)[1]] * 4
     assert len(seen[0].memory_scopes) == len(seen[2].memory_scopes) == 9
     assert seen[2] is seen[3] is dialog_state_configuration()
+
+
+# --- defect 11: waterfall instance ids carry the host's MAC address into stored state ---------------
+
+
+async def test_waterfall_instance_ids_are_random_not_the_hosts_mac_and_clock(monkeypatch) -> None:
+    import uuid
+
+    from botbuilder.core import ConversationState, MemoryStorage
+    from botbuilder.core.adapters import TestAdapter
+    from botbuilder.dialogs import Dialog, DialogSet, WaterfallDialog
+    from botbuilder.dialogs import waterfall_dialog as module
+
+    from bot.sdk_fixes import fix_waterfall_instance_ids
+
+    storage = MemoryStorage()
+    state = ConversationState(storage)
+    dialogs = DialogSet(state.create_property("DialogState"))
+
+    async def wait(step):  # type: ignore[no-untyped-def]
+        await step.context.send_activity("waiting")
+        return Dialog.end_of_turn
+
+    dialogs.add(WaterfallDialog("flow", [wait]))
+
+    async def logic(turn_context: TurnContext) -> None:
+        dc = await dialogs.create_context(turn_context)
+        await dc.begin_dialog("flow")
+        await state.save_changes(turn_context)
+
+    def stored_instance_id() -> uuid.UUID:
+        (item,) = storage.memory.values()
+        return uuid.UUID(item["DialogState"].dialog_stack[0].state[WaterfallDialog.PersistedInstanceId])
+
+    monkeypatch.setattr(module, "uuid", uuid)  # the SDK as shipped
+    await TestAdapter(logic).send("hi")
+    shipped = stored_instance_id()
+    assert shipped.version == 1 and shipped.node == uuid.getnode()  # the defect: the host's MAC address
+    storage.memory.clear()
+    fix_waterfall_instance_ids()
+    await TestAdapter(logic).send("hi")
+    fixed = stored_instance_id()
+    assert fixed.version == 4 and fixed != shipped
