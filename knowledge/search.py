@@ -73,6 +73,7 @@ _KIND_SIM = 0.8  # credit of a word naming the entry's kind ("app status", "enro
 _RESCORE = 20  # entries rescored with their vocabulary and the character ratio
 _CHAR_SCORER = fuzz.token_set_ratio
 _SCORE = operator.attrgetter("score")
+_FIRST = operator.itemgetter(0)
 _SENTENCE_END = re.compile(r"(?<=[a-z)\"])[.!?]\s+(?=[A-Z])")
 # Decision: how much evidence an answer needs.
 _STRONG_SIM = 0.6  # a query word counts as evidence when the entry uses it (or a close form)
@@ -400,8 +401,8 @@ class Matcher:
         # A query word with one catalogue word and no kind credit (most of them) is counted on both
         # sides in one walk of the word's texts.
         postings = self._postings
-        c_hit: dict[int, float] = defaultdict(float)
-        q_gain: dict[int, float] = defaultdict(float)
+        c_hit: dict[int, float] = defaultdict(float)  # in the order texts are met: it orders equal scores
+        q_gain = [0.0] * len(self._choices)
         single = [len(words) == 1 and not names_kind[qi] for qi, words in enumerate(owned)]
         for word, (qi, sim) in stand_in.items():
             gain = idf[word] * sim
@@ -436,34 +437,37 @@ class Matcher:
                     extra = weight * sim - kind_bonus[choice_kind[ci]][qi]
                     if extra > 0:
                         q_gain[ci] += extra
-        best_text: dict[int, tuple[float, int, float]] = {}
+        best_text: dict[int, tuple[float, int, float, int]] = {}  # entry -> (f, text, c_cov, entry)
         c_total, c_entry, c_weight = self._c_total, self._choice_entry, self._choice_weight
         alpha, beta = _ALPHA, 1 - _ALPHA
-        any_kind = any(names_kind)
+        best_get = best_text.get
+        if any(names_kind):  # the credit a text's kind gives (read here, for the texts met only)
+            for ci in c_hit:
+                q_gain[ci] = kind_base[choice_kind[ci]] + q_gain[ci]
         for ci, hit in c_hit.items():
-            q_cov = ((kind_base[choice_kind[ci]] + q_gain[ci]) if any_kind else q_gain[ci]) / q_total
+            q_cov = q_gain[ci] / q_total
             c_cov = hit / c_total[ci]
             f = q_cov * c_cov / (alpha * c_cov + beta * q_cov) * c_weight[ci]
             ei = c_entry[ci]
-            current = best_text.get(ei)
+            current = best_get(ei)
             if current is None or current[0] < f:
-                best_text[ei] = (f, ci, c_cov)
+                best_text[ei] = (f, ci, c_cov, ei)
 
         # sorted() rather than heapq.nlargest (pure Python with a key): same order, ties included.
-        top = sorted(best_text.items(), key=lambda item: item[1][0], reverse=True)[:_RESCORE]
+        top = sorted(best_text.values(), key=_FIRST, reverse=True)[:_RESCORE]
         q_text = " ".join(q_tokens)
         choices = self._choices
         # Character-level closeness of each text kept (token_set_ratio ignores word order, so the
         # text's sorted key serves), in one call.
         char_of = {i: sc for _, sc, i in process.extract(
-            q_text, [choices[ci].text for _, (_, ci, _) in top], scorer=_CHAR_SCORER, limit=None)}
+            q_text, [choices[ci].text for _, ci, _, _ in top], scorer=_CHAR_SCORER, limit=None)}
         q_is_weak = [t in weak for t in q_tokens]
         bags, entry_kind, cores, entries = self._bags, self._entry_kind, self._core, self._entries
         # Words close enough to a query word to name an FAQ entry's core (see _decide).
         core_words = frozenset(w for words in owned for w, sim in words if sim >= _STRONG_SIM)
         half_strong = _ANSWER_WEIGHT * _STRONG_SIM
         out: list[_Scored] = []
-        for rank, (ei, (f, ci, c_cov)) in enumerate(top):
+        for rank, (f, ci, c_cov, ei) in enumerate(top):
             choice = choices[ci]
             bag_get = bags[ei].get
             bonus = kind_bonus[entry_kind[ei]]

@@ -67,22 +67,21 @@ def stem(word: str) -> str:
     return word
 
 
-def _rewrite(words: list[str], rules: Mapping[str, str], longest: int,
-             starts: frozenset[str]) -> tuple[list[str], bool]:
+def _rewrite(words: list[str], rules: Mapping[str, str], sizes: Mapping[str, tuple[int, ...]],
+             longest: int | None = None) -> tuple[list[str], bool]:
     """Replace every phrase found in ``rules`` (longest first at each place), scanning once.
 
     Word by word with dictionary look-ups: as fast for a 4,000-character paste as a regex
-    alternation of every phrase is for a short one.
+    alternation of every phrase is for a short one. ``sizes`` (see :func:`_sizes`) says which
+    phrase lengths start with a word, so only those are tried; ``longest`` caps them.
     """
     out: list[str] = []
     changed = False
     i, n = 0, len(words)
     while i < n:
-        if words[i] not in starts:
-            out.append(words[i])
-            i += 1
-            continue
-        for size in range(min(longest, n - i), 0, -1):
+        for size in sizes.get(words[i], ()):
+            if size > n - i or (longest is not None and size > longest):
+                continue
             phrase = words[i] if size == 1 else " ".join(words[i:i + size])
             wording = rules.get(phrase)
             if wording is not None:
@@ -94,6 +93,15 @@ def _rewrite(words: list[str], rules: Mapping[str, str], longest: int,
             out.append(words[i])
             i += 1
     return out, changed
+
+
+def _sizes(phrases: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """First word -> the lengths (in words) of the phrases it starts, longest first."""
+    by_start: dict[str, set[int]] = {}
+    for phrase in phrases:
+        words = phrase.split(" ")
+        by_start.setdefault(words[0], set()).add(len(words))
+    return {word: tuple(sorted(lengths, reverse=True)) for word, lengths in by_start.items()}
 
 
 def _resolve(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -135,10 +143,8 @@ class Vocabulary:
     weak_words: frozenset[str] = frozenset()
     rules: Mapping[str, str] = field(default_factory=dict)
     chatter: frozenset[str] = frozenset()
-    _longest_rule: int = field(default=0, repr=False, compare=False)
-    _longest_chatter: int = field(default=0, repr=False, compare=False)
-    _rule_starts: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
-    _chatter_starts: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    _rule_sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _chatter_sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
     # Every rule of several words, found from any of its content words: word -> shapes (the word's
     # place in the phrase, the phrase's length) -> the phrases' first letters -> (declaration order,
     # phrase words, wording). A typo keeps the first letter, so only phrases whose first letters
@@ -173,20 +179,18 @@ class Vocabulary:
         rules = _resolve((plain._stemmed(fold(c)), plain._stemmed(fold(v))) for c, v in raw_edges)
         # A phrase is also known by the words the other rules make of it: "impossible de
         # sélectionner" is found after "je ne peux pas sélectionner" became "cannot sélectionner".
-        starts = frozenset(k.split(" ", 1)[0] for k in rules)
+        sizes = _sizes(rules)
         for phrase, wording in list(rules.items()):
             size = phrase.count(" ") + 1
             if size > 1:
-                words, changed = _rewrite(phrase.split(), rules, size - 1, starts)
+                words, changed = _rewrite(phrase.split(), rules, sizes, size - 1)
                 again = " ".join(words)
                 if changed and " " in again and again not in rules:
                     rules[again] = wording
         if raw_expansions:
             # A phrase that stands for several ideas keeps them as separate words, each in its
             # one wording: "réinitialiser le code secret" is "reset passcode", not "wipe".
-            synonyms = cls(frozenset(skip), whole, frozenset(), dict(rules),
-                           _longest_rule=max((k.count(" ") + 1 for k in rules), default=0),
-                           _rule_starts=frozenset(k.split(" ", 1)[0] for k in rules))
+            synonyms = cls(frozenset(skip), whole, frozenset(), dict(rules), _rule_sizes=_sizes(rules))
             for phrase, meaning in raw_expansions:
                 stemmed, wording = plain._stemmed(fold(phrase)), synonyms.canonical(fold(meaning))
                 rules[stemmed] = wording
@@ -196,12 +200,8 @@ class Vocabulary:
                 if " " in again and again not in rules:
                     rules[again] = wording
         chatter = frozenset(p for p in phrases if p)
-        longest_rule = max((k.count(" ") + 1 for k in rules), default=0)
-        longest_chatter = max((p.count(" ") + 1 for p in chatter), default=0)
-        rule_starts = frozenset(k.split(" ", 1)[0] for k in rules)
-        chatter_starts = frozenset(p.split(" ", 1)[0] for p in chatter)
-        vocab = cls(frozenset(skip), whole, frozenset(), rules, chatter, longest_rule, longest_chatter,
-                    rule_starts, chatter_starts)
+        rule_sizes, chatter_sizes = _sizes(rules), _sizes(chatter)
+        vocab = cls(frozenset(skip), whole, frozenset(), rules, chatter, rule_sizes, chatter_sizes)
         # Weak words are known by the wording their synonyms rewrite them to ("après" -> "after").
         weak_tokens = frozenset(t for w in weak for t in vocab.canonical(w).split())
         by_word: dict[str, dict[tuple[int, int], dict[str, list[_Phrase]]]] = {}
@@ -217,8 +217,7 @@ class Vocabulary:
         phrases = {w: tuple((at, size, {k: tuple(v) for k, v in by_initials.items()})
                             for (at, size), by_initials in shapes.items())
                    for w, shapes in by_word.items()}
-        return cls(frozenset(skip), whole, weak_tokens, rules, chatter, longest_rule, longest_chatter,
-                   rule_starts, chatter_starts, phrases)
+        return cls(frozenset(skip), whole, weak_tokens, rules, chatter, rule_sizes, chatter_sizes, phrases)
 
     def surface(self, text: str) -> dict[str, tuple[str, ...]]:
         """Words of a raw text as written (whole and stemmed), each with the tokens it becomes.
@@ -251,7 +250,7 @@ class Vocabulary:
         words = self._stemmed(folded).split()
         if self.rules:
             for _ in range(3):  # a rewrite can complete a longer phrase ("doesn't seem to" -> "doesn't")
-                words, changed = _rewrite(words, self.rules, self._longest_rule, self._rule_starts)
+                words, changed = _rewrite(words, self.rules, self._rule_sizes)
                 if not changed:
                     break
         return " ".join(words)
@@ -264,7 +263,7 @@ class Vocabulary:
         """Drop phrases people wrap around a pasted message ("got this:", "j'ai ce message")."""
         words = folded.split()
         if self.chatter:
-            words, _ = _rewrite(words, self._chatter_rules, self._longest_chatter, self._chatter_starts)
+            words, _ = _rewrite(words, self._chatter_rules, self._chatter_sizes)
         return " ".join(w for w in words if w)
 
     def tokens(self, text: str, *, query: bool = False) -> tuple[str, ...]:
@@ -280,7 +279,7 @@ class Vocabulary:
         if query and self._phrases:
             repaired = self._repair(words)
             if repaired != words:  # a repaired phrase can complete a longer one ("wipe le passcod")
-                words = " ".join(_rewrite(repaired, self.rules, self._longest_rule, self._rule_starts)[0]).split()
+                words = " ".join(_rewrite(repaired, self.rules, self._rule_sizes)[0]).split()
         skip = self.skip_words
         return tuple(dict.fromkeys(t for t in words if t not in skip))
 
