@@ -28,7 +28,8 @@ from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthenticati
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import sdk_fixes
-from bot.app import _AuthConfig, create_app
+from bot.app import _AuthConfig
+from bot.server import freeze_startup_objects, serving_app
 from bot.settings import Settings
 
 QUERIES = ["0x87D1FDE8", "Profile not manged", "is the activation lock bypass code case sensitive?",
@@ -103,7 +104,8 @@ def _free_port() -> int:
 
 async def _serve_forever(kind: str, port: int) -> None:
     settings = Settings(storage_url="memory://", log_level="WARNING")
-    await serve(echo_app(settings) if kind == "echo" else create_app(settings), port)
+    await serve(echo_app(settings) if kind == "echo" else serving_app(settings), port)
+    freeze_startup_objects()  # as `python -m bot` does; both bots alike
     await asyncio.Event().wait()
 
 
