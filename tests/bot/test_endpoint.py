@@ -181,6 +181,16 @@ async def test_unknown_activity_type_is_200_without_reply(client: TestClient) ->
     assert (await resp.json()) == {"activities": []}
 
 
+async def test_french_replies_arrive_as_utf8_json(client: TestClient) -> None:
+    resp = await client.post("/api/messages", json=teams_activity("0x87D1FDE8", locale="fr-FR"))
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
+    raw = await resp.read()
+    body = json.loads(raw.decode("utf-8"))
+    assert "Hexadécimal" in texts(body["activities"])  # accents intact
+    assert "Hexadécimal".encode() in raw  # written as UTF-8, not escaped
+
+
 async def test_typing_is_200_without_reply(client: TestClient) -> None:
     resp = await client.post("/api/messages", json=teams_activity(activity_type="typing"))
     assert resp.status == 200
