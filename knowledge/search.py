@@ -29,6 +29,7 @@ How a query is read, in order:
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import math
 import operator
@@ -85,6 +86,9 @@ _ALONE_COVER = 0.8  # ...unless one word is most of the entry's text
 _CLEAR_AT = 50.0  # a long question in one's own words: answered from this score...
 _CLEAR_LEAD = 10.0  # ...when it leads the runner-up by this much...
 _CLEAR_STRONG = 3  # ...on this many evidence words
+_EXACT_COVER = 0.9  # a query that is an entry's whole text, typos aside...
+_EXACT_GAP = 0.05  # ...is that entry when the runner-up's text has words beyond it (or lacks one of it)
+_EXACT_REST = 0.2  # ...(what its text does not explain is at most this share of the query's weight)
 
 # Words that say which kind of entry a query is about; they count for the query but are not
 # required of the entry ("enrollment error Device cap reached", "waiting for content (app status)").
@@ -125,7 +129,10 @@ class _Choice:
     text: str
     tokens: tuple[str, ...]
     weight: float
-    raw: str  # folded as written, before synonyms: breaks ties between texts that mean the same
+    # Every text of the entry these words stand for (its other language's often reads the same once
+    # synonyms apply), as written and folded: they break ties between entries whose texts mean the same.
+    written: tuple[str, ...]
+    raws: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -179,16 +186,21 @@ class Matcher:
         self._bags: list[dict[str, float]] = [{} for _ in self._entries]
         surface: dict[str, tuple[str, ...]] = self.vocab.variant_words()
         for ei, entry in enumerate(self._entries):
-            seen: set[str] = set()
+            kept: dict[str, int] = {}  # words -> the entry's choice for them
             bag = self._bags[ei]
             for text, weight in _choice_texts(entry):
                 surface.update(self.vocab.surface(text))
                 tokens = self.vocab.tokens(text)
                 key = " ".join(sorted(tokens))
-                if not tokens or key in seen:
+                if not tokens:
                     continue
-                seen.add(key)
-                self._choices.append(_Choice(ei, key, tokens, weight, fold(text)))
+                if key in kept:
+                    same = self._choices[kept[key]]
+                    self._choices[kept[key]] = dataclasses.replace(
+                        same, written=(*same.written, text), raws=(*same.raws, fold(text)))
+                    continue
+                kept[key] = len(self._choices)
+                self._choices.append(_Choice(ei, key, tokens, weight, (text,), (fold(text),)))
                 for t in tokens:
                     bag[t] = max(bag.get(t, 0.0), weight)
             for text in _extra_texts(entry):
@@ -512,9 +524,21 @@ class Matcher:
                 while j < len(out) and out[j].score == out[i].score:
                     j += 1
                 if j - i > 1:
-                    out[i:j] = sorted(out[i:j], key=lambda s: -fuzz.ratio(typed, choices[s.choice].raw))
+                    out[i:j] = sorted(out[i:j], key=lambda s: self._closeness(text, typed, choices[s.choice]))
                 i = j
         return out, q_weight, q_tokens
+
+    @staticmethod
+    def _closeness(text: str, typed: str, choice: _Choice) -> tuple[float, ...]:
+        """Sort key among texts that mean the same: the one read closest to what was typed first, then the
+        longest quoted as written, brackets before case ("internal error" is "Internal error" before it is
+        "(internal error)", which is not "(Internal error)"), then the closest written."""
+        lower = text.lower()
+        return (-max(fuzz.ratio(typed, raw) for raw in choice.raws),
+                -max((len(written) for written in choice.written if written.lower() in lower), default=0),
+                -max((len(written) for written in choice.written if written in text), default=0),
+                -max(fuzz.partial_ratio(lower, written.lower()) for written in choice.written),
+                -max(fuzz.partial_ratio(text, written) for written in choice.written))
 
     def _decide(self, ranked: list[_Scored], weights: list[float],
                 tokens: list[str]) -> tuple[list[Match], list[Match]]:
@@ -536,7 +560,8 @@ class Matcher:
         runner = rest[0] if rest else None
         lead = top.score - runner.score if runner is not None else top.score
         answer = [Match(s.entry, s.score) for s in group]
-        if top.score >= ANSWER_AT and (lead >= MARGIN or (runner and self._leads(top, runner, weights, tokens))):
+        if top.score >= ANSWER_AT and (lead >= MARGIN or (runner and (
+                self._leads(top, runner, weights, tokens) or self._is_the_text(top, runner, weights, tokens)))):
             return answer, []
         if top.score >= _CLEAR_AT and lead >= _CLEAR_LEAD and top.strong >= _CLEAR_STRONG:
             # A long question in one's own words scores lower (much of it is in no entry), but
@@ -548,6 +573,23 @@ class Matcher:
         """Whether the entry is about other platforms only than those ``asked`` about."""
         named = self._entry_platforms[self._entry_index[scored.entry.id, scored.entry.kind]]
         return bool(named) and not named & asked
+
+    def _is_the_text(self, top: _Scored, runner: _Scored, weights: list[float], tokens: list[str]) -> bool:
+        """Whether the query holds ``top``'s whole text (typos aside) and ``runner``'s text only in part:
+        sibling messages that differ by one word ("User is allowed" / "User is not allowed to re-enable
+        it") score close, but only one of them is all in the query and explains every word the other does."""
+        if top.text_cover < _EXACT_COVER:
+            return False
+        # ...and the query is that text: "why wasn't my app uninstalled" holds "Not an app", but is not it.
+        unexplained = sum(w for w, cover in zip(weights, top.cover, strict=True) if cover < _STRONG_SIM)
+        if unexplained > _EXACT_REST * sum(weights):
+            return False
+        weak = self.vocab.weak_words
+        content = [qi for qi, t in enumerate(tokens) if t not in weak]
+        if any(runner.cover[qi] >= _STRONG_SIM > top.cover[qi] for qi in content):
+            return False
+        return (runner.text_cover <= top.text_cover - _EXACT_GAP
+                or any(top.cover[qi] >= _STRONG_SIM > runner.cover[qi] for qi in content))
 
     def _leads(self, top: _Scored, runner: _Scored, weights: list[float], tokens: list[str]) -> bool:
         """Whether ``top`` explains clearly more of the query's words than ``runner`` does.
