@@ -72,6 +72,7 @@ _BAG_BLEND = 0.3  # weight of what the entry's whole vocabulary explains
 _ANSWER_WEIGHT = 0.5  # an answer's words count half
 _KIND_SIM = 0.8  # credit of a word naming the entry's kind ("app status", "enrollment error")
 _RESCORE = 20  # entries rescored with their vocabulary and the character ratio
+_SHOWN = 3  # entries a reply shows: the answer, or the did-you-mean list
 _CHAR_SCORER = fuzz.token_set_ratio
 _SCORE = operator.attrgetter("score")
 _FIRST = operator.itemgetter(0)
@@ -171,6 +172,42 @@ def _extra_texts(entry: Entry) -> Iterable[str]:
     if isinstance(entry, FaqEntry):
         for lang in LANGUAGES:
             yield entry.texts[lang].answer
+
+
+def _closest_first(tied: list[_Scored], text: str, typed: str, choices: list[_Choice], *,
+                   by_writing: bool) -> list[_Scored]:
+    """Order entries with equal scores: the text read closest to what was typed first. Texts read the same
+    way (one message under several codes, in either language) are then ordered by how they are written:
+    the longest quoted as written, brackets before case ("internal error" is "Internal error" before it is
+    "(internal error)", which is not "(Internal error)"), then the closest written."""
+    read_by_raws: dict[tuple[str, ...], float] = {}  # one message under several codes: read once
+    for s in tied:
+        raws = choices[s.choice].raws
+        if raws not in read_by_raws:
+            read_by_raws[raws] = max(fuzz.ratio(typed, raw) for raw in raws)
+    read = {id(s): read_by_raws[choices[s.choice].raws] for s in tied}
+    tied = sorted(tied, key=lambda s: -read[id(s)])
+    if not by_writing or len({choices[s.choice].written for s in tied}) == 1:
+        return tied
+    lower = text.lower()
+    keys: dict[tuple[str, ...], tuple[float, ...]] = {}
+
+    def written(s: _Scored) -> tuple[float, ...]:
+        forms = choices[s.choice].written
+        key = keys.get(forms)
+        if key is None:
+            key = keys[forms] = (
+                -max((len(w) for w in forms if w.lower() in lower), default=0),
+                -max((len(w) for w in forms if w in text), default=0),
+                -max(fuzz.partial_ratio(lower, w.lower()) for w in forms),
+                -max(fuzz.partial_ratio(text, w) for w in forms))
+        return key
+
+    out: list[_Scored] = []
+    for _, same in itertools.groupby(tied, key=lambda s: read[id(s)]):
+        group = list(same)
+        out += sorted(group, key=written) if len(group) > 1 else group
+    return out
 
 
 class Matcher:
@@ -523,22 +560,10 @@ class Matcher:
                 j = i + 1
                 while j < len(out) and out[j].score == out[i].score:
                     j += 1
-                if j - i > 1:
-                    out[i:j] = sorted(out[i:j], key=lambda s: self._closeness(text, typed, choices[s.choice]))
+                if j - i > 1:  # how the texts are written decides only among what is shown (top three)
+                    out[i:j] = _closest_first(out[i:j], text, typed, choices, by_writing=i < _SHOWN)
                 i = j
         return out, q_weight, q_tokens
-
-    @staticmethod
-    def _closeness(text: str, typed: str, choice: _Choice) -> tuple[float, ...]:
-        """Sort key among texts that mean the same: the one read closest to what was typed first, then the
-        longest quoted as written, brackets before case ("internal error" is "Internal error" before it is
-        "(internal error)", which is not "(Internal error)"), then the closest written."""
-        lower = text.lower()
-        return (-max(fuzz.ratio(typed, raw) for raw in choice.raws),
-                -max((len(written) for written in choice.written if written.lower() in lower), default=0),
-                -max((len(written) for written in choice.written if written in text), default=0),
-                -max(fuzz.partial_ratio(lower, written.lower()) for written in choice.written),
-                -max(fuzz.partial_ratio(text, written) for written in choice.written))
 
     def _decide(self, ranked: list[_Scored], weights: list[float],
                 tokens: list[str]) -> tuple[list[Match], list[Match]]:
