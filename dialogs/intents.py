@@ -16,7 +16,9 @@ __all__ = ["Intent", "parse_intent", "parse_yes_no"]
 
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+    if not text.isascii():  # accents: NFKD made them combining marks, dropped here
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
