@@ -28,6 +28,7 @@ _BARE_HEX = re.compile(r"(?<![0-9a-z_-])([0-9a-f]{8})(?![0-9a-z_]|-[0-9a-f]{4}-)
 _DECIMAL = re.compile(r"(?<![0-9a-z.,/-])([-−–]\s?)?(\d{5,10})(?![0-9a-z]|[.,/:]\d)", re.IGNORECASE)
 _SUBCODE = re.compile(r"(?<![a-z])(syncml|dcmo)\s*[(\[:#]?\s*(\d{3,4})\s*[)\]]?", re.IGNORECASE)
 _SYMBOL = re.compile(r"APP_CI_ENFORCEMENT_[A-Z_]+", re.IGNORECASE)
+_CODE_CHARS = re.compile(r"[\d_]")
 # Windows app status numbers (10, 20 ... 130) are small and common, so they are read as codes only
 # next to a status word and in a message about apps or installs ("app install status 60").
 _APP_STATUS = re.compile(r"(?<![0-9a-z])(?:job status|status code|status|state|[ée]tat|statut|code)\s*(?:code\s*)?"
@@ -83,6 +84,8 @@ def _decimal_candidates(sign: str | None, digits: str) -> tuple[int, ...]:
 
 def find_codes(text: str) -> list[CodeMention]:
     """Every code-shaped mention in ``text``, in reading order; overlapping forms are read once."""
+    if not _CODE_CHARS.search(text):
+        return []  # every form has a digit, but the status symbols (APP_CI_...): most questions have neither
     taken: list[tuple[int, int]] = []
     found: list[CodeMention] = []
 

@@ -277,21 +277,23 @@ class Vocabulary:
             folded = self.strip_chatter(folded)
         words = self.canonical(folded).split()
         if query and self._phrases:
-            # The stemmer cuts a mistyped word oddly ("tiimed" -> "tiim"): the repair also reads it as typed.
-            whole = self.keep_words
-            as_typed = {cut: w for w in folded.split() if w not in whole and (cut := stem(w)) != w}
-            repaired = self._repair(words, as_typed)
+            repaired = self._repair(words, folded)
             if repaired != words:  # a repaired phrase can complete a longer one ("wipe le passcod")
                 words = " ".join(_rewrite(repaired, self.rules, self._rule_sizes)[0]).split()
         skip = self.skip_words
         return tuple(dict.fromkeys(t for t in words if t not in skip))
 
-    def _repair(self, words: list[str], as_typed: Mapping[str, str] | None = None) -> list[str]:
+    def _as_typed(self, folded: str) -> dict[str, str]:
+        """Stemmed word -> the word as typed, for the words the stemmer cut."""
+        return {cut: w for w in folded.split() if w not in self.keep_words and (cut := stem(w)) != w}
+
+    def _repair(self, words: list[str], folded: str = "") -> list[str]:
         """Rewrite phrases that one typo kept the rules from seeing: every other word exact, the
         odd one one edit away (two from seven letters; a swap counts one) with the same first
         letter, long words only: "not fonud" is "not found", "bypass code" is not "pass code".
-        ``as_typed``: stemmed query words -> as typed, also compared ("tiimed out" is "timed out")."""
-        typed = as_typed or {}
+        The stemmer cuts a mistyped word oddly ("tiimed" -> "tiim"), so a word is also compared as
+        typed in ``folded`` (the query before stemming): "tiimed out" is "timed out"."""
+        typed: dict[str, str] | None = None
         out = list(words)
         i = 0
         while i < len(out):
@@ -307,8 +309,11 @@ class Vocabulary:
                 for _, at, phrase, wording in candidates:
                     start = i - at
                     for w, p in zip(out[start:start + len(phrase)], phrase, strict=True):
-                        if w != p and not _one_typo(w, p) and not (w in typed and _one_typo(typed[w], p)):
-                            break
+                        if w != p and not _one_typo(w, p):
+                            if typed is None:
+                                typed = self._as_typed(folded)
+                            if w not in typed or not _one_typo(typed[w], p):
+                                break
                     else:
                         out[start:start + len(phrase)] = wording.split()
                         i = start
