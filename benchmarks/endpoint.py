@@ -1,12 +1,13 @@
 """Requests/s and latency of lookup turns vs a bare echo bot on the same adapter, concurrency 16.
 
-Run from the repo root: `python benchmarks/endpoint.py [--requests 1000] [--rounds 3] [--concurrency 16]`.
+Run from the repo root: `python benchmarks/endpoint.py [--requests 1000] [--rounds 5] [--concurrency 16]`.
 Target (issue 3): lookup turns reach at least 0.7x the echo bot's throughput.
 
 Each bot runs in its own process (as in production, served as `python -m bot` serves) and the load
 comes from this one, so the load generator does not eat the bot's event loop. Both bots are measured
-the same way, in alternating rounds, and each is reported by its median round: a burst of noise on a
-shared machine then shifts one round, not the ratio.
+the same way, in alternating rounds; each is reported by its median round, and the ratio is the median
+of each round's lookup/echo ratio: a burst of noise on a shared machine then shifts one round, not the
+result.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def pct(values: list[float], q: float) -> float:
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=1000, help="requests per round")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--serve", choices=("echo", "lookup"), help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -158,15 +159,17 @@ async def main() -> None:
         for proc in procs.values():
             proc.terminate()
             proc.wait(timeout=10)
-    results = {}
     for name in bots:
         rps, lat, _ = sorted(rounds[name], key=lambda r: r[0])[len(rounds[name]) // 2]
-        results[name] = rps
         every = " ".join(f"{r[0]:.0f}" for r in rounds[name])
         print(f"{name:13s} {rps:7.1f} req/s  p50 {statistics.median(lat) * 1000:6.1f} ms  "
               f"p99 {pct(lat, 0.99):6.1f} ms  errors {sum(r[2] for r in rounds[name])}  (median of rounds: {every}; "
               f"{args.requests} requests each, concurrency {args.concurrency})")
-    print(f"ratio lookup/echo: {results['lookup turns'] / results['echo bot']:.2f} (target >= 0.70)")
+    # Each lookup round against the echo round just before it: a slow spell on a shared machine moves both.
+    ratios = sorted(lookup[0] / echo[0] for echo, lookup in zip(rounds["echo bot"], rounds["lookup turns"], strict=True))
+    ratio = ratios[len(ratios) // 2]
+    print(f"ratio lookup/echo: {ratio:.2f} (target >= 0.70; median of the rounds' ratios: "
+          f"{' '.join(f'{r:.2f}' for r in ratios)})")
 
 
 if __name__ == "__main__":
