@@ -21,9 +21,10 @@ How a query is read, in order:
    compliance policy" is not "new passcode after Remove passcode". Then one answer when the
    best score clears ``ANSWER_AT`` and either leads the runner-up by ``MARGIN`` or explains
    clearly more of the query's content words (sibling FAQ entries share their topic words; what
-   tells them apart is the rest), or, for a long question, when it clearly leads on several
-   words; all entries sharing the best text when several codes carry the same message; a short
-   "did you mean" list from ``SUGGEST_AT``; nothing below.
+   tells them apart is the rest), or is the query's whole text where the runner-up is not; for a
+   long question, when it clearly leads on several words, or leads less but on more evidence
+   words than the runner-up; all entries sharing the best text when several codes carry the
+   same message; a short "did you mean" list from ``SUGGEST_AT``; nothing below.
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ _ALONE_COVER = 0.8  # ...unless one word is most of the entry's text
 _CLEAR_AT = 50.0  # a long question in one's own words: answered from this score...
 _CLEAR_LEAD = 10.0  # ...when it leads the runner-up by this much...
 _CLEAR_STRONG = 3  # ...on this many evidence words
+_AHEAD_LEAD = 5.0  # ...or by this much...
+_AHEAD_EVIDENCE = 1.0  # ...with this many more evidence words than the runner-up
 _EXACT_COVER = 0.9  # a query that is an entry's whole text, typos aside...
 _EXACT_GAP = 0.05  # ...is that entry when the runner-up's text has words beyond it (or lacks one of it)
 _EXACT_REST = 0.2  # ...(what its text does not explain is at most this share of the query's weight)
@@ -591,6 +594,10 @@ class Matcher:
         if top.score >= _CLEAR_AT and lead >= _CLEAR_LEAD and top.strong >= _CLEAR_STRONG:
             # A long question in one's own words scores lower (much of it is in no entry), but
             # when one entry explains several of its words and nothing else comes close, it is it.
+            return answer, []
+        if (lead >= _AHEAD_LEAD and top.strong >= _CLEAR_STRONG
+                and top.strong >= (runner.strong if runner else 0.0) + _AHEAD_EVIDENCE):
+            # ...and when it leads less, but on evidence: more of the question's words are its own.
             return answer, []
         return [], suggestions
 
