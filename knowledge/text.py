@@ -146,9 +146,9 @@ class Vocabulary:
     _rule_sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
     _chatter_sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
     # Every rule of several words, found from any of its content words: word -> shapes (the word's
-    # place in the phrase, the phrase's length) -> the phrases' first letters -> (declaration order,
-    # phrase words, wording). A typo keeps the first letter, so only phrases whose first letters
-    # match the words around are compared (~20 µs a query when every phrase of "not" was).
+    # place in the phrase, the phrase's length) -> the phrases' first letters -> phrases (_Phrase).
+    # A typo keeps the first letter, so only phrases whose first letters match the words around
+    # are compared (~20 µs a query when every phrase of "not" was).
     _phrases: Mapping[str, tuple[tuple[int, int, Mapping[str, tuple[_Phrase, ...]]], ...]] = field(
         default_factory=dict, repr=False, compare=False)
 
@@ -305,7 +305,7 @@ class Vocabulary:
                     if start >= 0 and start + size <= len(out):
                         candidates += by_initials.get("".join(w[0] for w in out[start:start + size]), ())
                 if len(candidates) > 1:
-                    candidates.sort()  # in the order the rules are declared, as before the index
+                    candidates.sort()  # the first declared phrase wins
                 for _, at, phrase, wording in candidates:
                     start = i - at
                     for w, p in zip(out[start:start + len(phrase)], phrase, strict=True):
