@@ -28,6 +28,7 @@ from aiohttp.test_utils import TestServer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import create_app
+from bot.chat import render_activity
 from bot.services import open_services
 from bot.settings import Settings
 from intune.demo_tenant import DEMO_IDS, DemoTenant
@@ -55,23 +56,8 @@ def rss_kb() -> int:
 
 
 def texts(replies: list[dict[str, Any]]) -> str:
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, str):
-            out.append(node)
-        elif isinstance(node, list):
-            for x in node:
-                walk(x)
-        elif isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-
-    for r in replies:
-        out.append(r.get("text") or "")
-        for a in r.get("attachments") or []:
-            walk(a.get("content"))
-    return "\n".join(out)
+    """What the user reads, as the terminal chat prints it (titles upper-cased, so compare lower-cased)."""
+    return "\n".join(line for r in replies for line in render_activity(r, [])).lower()
 
 
 def card_data(replies: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
@@ -147,9 +133,9 @@ class Load:
         else:
             results = [await self.post(None, user, conv, value=data)]
         shown = [texts(r) for r in results]
-        if any("Sync requested" in s for s in shown):
+        if any("sync requested" in s for s in shown):
             self.requested += 1
-        elif any(any(m in s for m in CLEAR_FAILURES) for s in shown):
+        elif any(any(m.lower() in s for m in CLEAR_FAILURES) for s in shown):
             self.clear_failures += 1
         else:
             self.lost.append(" | ".join(shown)[:200])
