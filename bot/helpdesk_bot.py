@@ -20,8 +20,7 @@ from botbuilder.core import (
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, DeliveryModes
 
-from bot import cards, sdk_fixes
-from bot.i18n import Translator, negotiate
+from bot import sdk_fixes
 from bot.services import Services
 from bot.settings import Settings
 from dialogs.answers import send_entry
@@ -32,6 +31,8 @@ from dialogs.troubleshoot import TroubleshootFlow
 from dialogs.turn import TURN_INFO_KEY, TurnInfo
 from intune.models import Caller, Device
 from knowledge import find_codes
+from presentation import cards
+from presentation.i18n import Translator, negotiate
 from storage import ConcurrencyError
 
 log = logging.getLogger(__name__)

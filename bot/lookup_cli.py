@@ -46,7 +46,7 @@ def run_jsonl(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
 
 def render_text(result: LookupResult, lang: str, kb: KnowledgeBase) -> str:
     """A readable answer for a person at a terminal."""
-    from bot.i18n import Translator  # only here: --jsonl needs nothing beyond the knowledge base
+    from presentation.i18n import Translator  # only here: --jsonl needs nothing beyond the knowledge base
 
     t = Translator(lang)
     out: list[str] = []

@@ -182,7 +182,7 @@ def serialize_activity(activity: Activity) -> dict[str, Any]:
     content as an untyped object, about 1.5 ms per card reply: half the cost of a lookup turn; even
     an empty attachment costs ~50 µs of msrest's generic model walk, and each boolean in channel
     data (Teams' ``feedbackLoopEnabled``) is serialized with ``eval("bool")``. Attachments whose
-    fields are strings and whose content is JSON (every card bot/cards.py builds), and channel data
+    fields are strings and whose content is JSON (every card presentation/cards.py builds), and channel data
     that is plain JSON, are put in their JSON form directly while msrest serializes the envelope.
     Anything else takes the SDK's path.
     """

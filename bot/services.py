@@ -7,10 +7,9 @@ and the helpdesk group is the demo tenant's, so the whole sync flow works on a f
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
 
 from bot.settings import Settings
+from dialogs.services import Services
 from intune.authorization import AuthorizationPolicy
 from intune.graph_client import GraphClient, MsalTokenProvider, StaticTokenProvider
 from intune.sync_service import SyncService
@@ -18,28 +17,6 @@ from knowledge import KnowledgeBase, Matcher
 from storage import Store, open_store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    kb: KnowledgeBase
-    matcher: Matcher
-    store: Store
-    graph: GraphClient | None = None
-    sync: SyncService | None = None
-    authz: AuthorizationPolicy | None = None
-    fake_graph: Any = None
-    graph_tenant_id: str | None = None
-    """The tenant the Graph client serves; agents from another tenant see none of its users."""
-    _closers: list[Any] = field(default_factory=list)
-
-    async def close(self) -> None:
-        for closer in reversed(self._closers):
-            try:
-                await closer()
-            except Exception:
-                log.warning("error while closing", exc_info=True)
-        self._closers.clear()
 
 
 _KB_CACHE: dict[str, tuple[KnowledgeBase, Matcher]] = {}

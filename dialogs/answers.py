@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from botbuilder.core import MessageFactory, TurnContext
 
-from bot import cards
 from dialogs.turn import turn_info
 from knowledge import KnowledgeBase, LookupResult, to_hex
 from knowledge.models import Entry, ErrorEntry
+from presentation import cards
 
 SYNC_HELPS_FAMILIES = frozenset({"sync"})
 MAX_CARDS = 3

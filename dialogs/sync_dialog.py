@@ -21,13 +21,13 @@ from botbuilder.dialogs import (
 )
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot import cards
-from bot.i18n import Translator
 from dialogs.intents import parse_yes_no
 from dialogs.turn import turn_info
 from intune.errors import GraphError, GraphForbidden, GraphNotFound, GraphThrottled, GraphTimeout
 from intune.models import Device
 from intune.sync_service import Confirmation, SyncOutcome, SyncService, SyncStatus
+from presentation import cards
+from presentation.i18n import Translator
 from storage import Store
 
 log = logging.getLogger(__name__)

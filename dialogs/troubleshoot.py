@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import MessageFactory, TurnContext
 
-from bot import cards
-from bot.i18n import Translator
 from dialogs.sync_dialog import compliance_label, graph_error_text
 from dialogs.turn import turn_info
 from intune.errors import GraphError, GraphForbidden
 from intune.models import AppRegistration, Device, User
 from intune.troubleshoot import Candidates, Refusal, RefusalReason, TroubleshootService, UserSummary
 from knowledge.text import fold
+from presentation import cards
+from presentation.i18n import Translator
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from dialogs.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
 
-from bot.i18n import Translator
 from dialogs.intents import Intent, parse_intent
 from intune.models import Caller
+from presentation.i18n import Translator
 
 TURN_INFO_KEY = "helpdesk.turn_info"
 

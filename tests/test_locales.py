@@ -24,9 +24,9 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
 TEMPLATE = LOCALES / "messages.pot"
-SOURCE_DIRS = ("bot", "dialogs")
+SOURCE_DIRS = ("bot", "dialogs", "presentation")
 # The same extraction as scripts/update-translations.sh (babel.cfg + -k t -k plural:1,2 --no-default-keywords).
-METHOD_MAP = [("bot/**.py", "python"), ("dialogs/**.py", "python")]
+METHOD_MAP = [("bot/**.py", "python"), ("dialogs/**.py", "python"), ("presentation/**.py", "python")]
 KEYWORDS = {"t": None, "plural": (1, 2)}
 UPDATE_HINT = "run scripts/update-translations.sh, then translate the new entries in locales/fr"
 
@@ -198,7 +198,7 @@ def test_english_catalog_matches_template() -> None:
 
 
 def test_runtime_translator_speaks_french() -> None:
-    from bot.i18n import Translator
+    from presentation.i18n import Translator
 
     t = Translator("fr")
     assert t("Sync my device") == "Synchroniser mon appareil"
@@ -284,14 +284,14 @@ def test_every_translated_literal_is_in_the_template() -> None:
     ("x" * 5000, "en"),
 ])
 def test_teams_locales_negotiate_to_a_language_we_speak(locale: str | None, lang: str) -> None:
-    from bot.i18n import negotiate
+    from presentation.i18n import negotiate
 
     assert negotiate(locale) == lang
     assert negotiate(locale) == lang  # the second answer comes from the cache: the same
 
 
 def test_a_malformed_locale_value_falls_back_to_english() -> None:
-    from bot.i18n import negotiate
+    from presentation.i18n import negotiate
 
     assert negotiate(42) == "en"  # type: ignore[arg-type]
     assert negotiate({"fr": 1}) == "en"  # type: ignore[arg-type]

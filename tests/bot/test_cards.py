@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import cards
-from bot.i18n import Translator
+from presentation import cards
+from presentation.i18n import Translator
 
 
 def test_whole_and_inline_placeholders_are_filled() -> None:

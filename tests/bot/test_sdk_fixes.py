@@ -342,9 +342,9 @@ def test_fast_serialization_gives_the_same_json_as_the_sdk() -> None:
     from botbuilder.core import MessageFactory
     from botbuilder.schema import ChannelAccount, ConversationAccount
 
-    from bot import cards
-    from bot.i18n import Translator
     from bot.sdk_fixes import serialize_activity
+    from presentation import cards
+    from presentation.i18n import Translator
 
     card = cards.help_card(Translator("fr"))
     reply = MessageFactory.attachment(cards.attachment(card))
@@ -411,8 +411,8 @@ def test_card_attachments_are_shared_by_the_sdks_deep_copy() -> None:
 
     from botbuilder.core import MessageFactory
 
-    from bot import cards
-    from bot.i18n import Translator
+    from presentation import cards
+    from presentation.i18n import Translator
 
     card = cards.help_card(Translator("en"))
     reply = MessageFactory.attachment(cards.attachment(card))

@@ -1,4 +1,4 @@
-"""Adaptive Cards (1.5, what Teams renders) built from the JSON templates in bot/cards/.
+"""Adaptive Cards (1.5, what Teams renders) built from the JSON templates in presentation/cards/.
 
 One renderer fills ``${name}`` placeholders: a string that is exactly ``${name}`` takes any JSON
 value (lists of facts or actions), a placeholder inside a longer string takes text. Every word a
@@ -17,10 +17,10 @@ from typing import Any
 from botbuilder.core import CardFactory
 from botbuilder.schema import Attachment
 
-from bot.i18n import Translator
 from knowledge import KnowledgeBase
 from knowledge.answers import explanation
 from knowledge.models import EnrollmentEntry, Entry, ErrorEntry, FaqEntry
+from presentation.i18n import Translator
 
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 MAX_TEXT = 3500  # keep each card well under Teams' ~28 KB message limit
@@ -32,7 +32,7 @@ class CardError(ValueError):
 
 @cache
 def _template(name: str) -> dict[str, Any]:
-    text = (resources.files("bot") / "cards" / f"{name}.json").read_text(encoding="utf-8")
+    text = (resources.files("presentation") / "cards" / f"{name}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
