@@ -26,6 +26,7 @@ from bot.settings import Settings
 from dialogs.answers import send_entry
 from dialogs.intents import Intent
 from dialogs.main_dialog import MainDialog
+from dialogs.messenger import Messenger
 from dialogs.sync_dialog import QUIET_KEY, SyncDialog, state_label
 from dialogs.troubleshoot import TroubleshootFlow
 from dialogs.turn import TURN_INFO_KEY, TurnInfo
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]{1,200}>")
-_INTERRUPTING = {"help", "language", "cancel", "ask_code", "sync", "sync_status", "troubleshoot", "who_synced"}
+_INTERRUPTING = {"help", "language_en", "language_fr", "language_menu", "cancel", "ask_code", "sync", "sync_status",
+                 "troubleshoot", "who_synced"}
 
 
 class HelpdeskBot(ActivityHandler):
@@ -55,6 +57,8 @@ class HelpdeskBot(ActivityHandler):
         self.sync_dialog = SyncDialog(services.sync, services.store, self._notify_when_done)
         self.troubleshoot = TroubleshootFlow(services)
         self.main_dialog = MainDialog(services.kb, services.matcher, self.sync_dialog, self.troubleshoot)
+        self.messenger = Messenger(adapter, services.store, settings.app_id)
+        services.messenger = self.messenger
         self.dialogs = DialogSet(self.dialog_state)
         self.dialogs.add(self.main_dialog)
         self._background: set[asyncio.Task[Any]] = set()
@@ -72,6 +76,11 @@ class HelpdeskBot(ActivityHandler):
                     "Sorry, this bot is not available to your organisation."))
             return
         turn_context.turn_state[sdk_fixes.DIALOG_STATE_CONFIGURATION_KEY] = sdk_fixes.dialog_state_configuration()
+        if activity.type == ActivityTypes.message:
+            try:
+                await self.messenger.remember_user(turn_context)
+            except Exception:
+                log.warning("could not remember the user's 1:1 chat", exc_info=True)
         profile = await self.profile.get(turn_context, dict)
         lang = profile.get("lang") or negotiate(activity.locale)
         text, truncated = self._clean_text(activity)
@@ -134,7 +143,7 @@ class HelpdeskBot(ActivityHandler):
         intent = info.intent
         if dc.active_dialog is not None and (intent.name in _INTERRUPTING or find_codes(info.text)):
             await dc.cancel_all_dialogs()
-        if intent.name in ("help", "language", "cancel"):
+        if intent.name in ("help", "language_en", "language_fr", "language_menu", "cancel"):
             await self._simple_intent(turn_context, intent)
             return
         result = await dc.continue_dialog()
@@ -147,14 +156,14 @@ class HelpdeskBot(ActivityHandler):
             await turn_context.send_activity(MessageFactory.attachment(cards.attachment(cards.help_card(info.t))))
         elif intent.name == "cancel":
             await turn_context.send_activity(info.t("OK, cancelled. What else can I do for you?"))
-        elif intent.name == "language":
-            if intent.target is None:
+        elif intent.name.startswith("language"):
+            if intent.name == "language_menu":
                 card = cards.notice_card(info.t("Language"), info.t("Which language would you like?"), actions=[
                     cards.submit("English", {"action": "language", "lang": "en"}),
                     cards.submit("Français", {"action": "language", "lang": "fr"})])
                 await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
             else:
-                await self._set_language(turn_context, intent.target)
+                await self._set_language(turn_context, intent.slots["lang"])
 
     async def _set_language(self, turn_context: TurnContext, lang: str) -> None:
         lang = lang if lang in ("en", "fr") else "en"
@@ -311,6 +320,7 @@ class HelpdeskBot(ActivityHandler):
 
     async def shutdown(self) -> None:
         self._delivery.shutdown(wait=False, cancel_futures=True)
+        self.messenger.close()
         for task in list(self._background):
             task.cancel()
         if self._background:

@@ -29,6 +29,8 @@ class Services:
     fake_graph: Any = None
     graph_tenant_id: str | None = None
     """The tenant the Graph client serves; agents from another tenant see none of its users."""
+    messenger: Any = None
+    """dialogs.messenger.Messenger, set by the hosting layer once the adapter exists."""
     _closers: list[Any] = field(default_factory=list)
 
     async def close(self) -> None:

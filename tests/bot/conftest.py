@@ -156,3 +156,95 @@ def agent(client: TestClient) -> Chat:
 
 
 __all__ = ["Chat", "action_data", "card_actions", "replace", "teams_activity", "texts", "uuid"]
+
+
+# -- a fake Teams connector on loopback: records what the bot sends on its own ------------------------------
+
+
+@dataclass
+class Sent:
+    """One request the bot made to the connector: method, path, JSON body, and the conversation it targets."""
+
+    method: str
+    path: str
+    body: Any
+    conversation: str
+
+
+class FakeConnector:
+    """Answers the Bot Connector API the way Teams does and records every call.
+
+    POST /v3/conversations creates a 1:1 chat ("a:proactive-…") or, with channelData.channel, a new channel
+    thread ("<channel>;messageid=…"); POST/PUT …/activities[/id] post or update a message.
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.fail = False
+        self._server: TestServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return str(self._server.make_url("/"))
+
+    async def start(self) -> None:
+        from aiohttp import web
+
+        async def conversations(request: web.Request) -> web.Response:
+            body = await request.json()
+            if self.fail:
+                return web.json_response({"error": {"code": "ServiceError"}}, status=503)
+            channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
+            cid = f"{channel};messageid={uuid.uuid4().hex}" if channel else f"a:proactive-{uuid.uuid4().hex}"
+            activity_id = uuid.uuid4().hex
+            self.sent.append(Sent("POST", request.path, body, cid))
+            if isinstance(body.get("activity"), dict):
+                self.sent.append(Sent("POST", f"/v3/conversations/{cid}/activities", body["activity"], cid))
+            return web.json_response({"id": cid, "activityId": activity_id})
+
+        async def activities(request: web.Request) -> web.Response:
+            body = await request.json()
+            if self.fail:
+                return web.json_response({"error": {"code": "ServiceError"}}, status=503)
+            self.sent.append(Sent(request.method, request.path, body, request.match_info["conv"]))
+            return web.json_response({"id": request.match_info.get("aid") or uuid.uuid4().hex})
+
+        app = web.Application()
+        app.router.add_post("/v3/conversations", conversations)
+        app.router.add_post("/v3/conversations/{conv}/activities", activities)
+        app.router.add_post("/v3/conversations/{conv}/activities/{aid}", activities)
+        app.router.add_put("/v3/conversations/{conv}/activities/{aid}", activities)
+        self._server = TestServer(app)
+        await self._server.start_server()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    def messages(self, conversation_prefix: str = "") -> list[dict[str, Any]]:
+        """Activities posted or updated (newest last), optionally only in conversations starting with a prefix."""
+        return [s.body for s in self.sent if "/activities" in s.path and s.conversation.startswith(conversation_prefix)]
+
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> list[Sent]:
+        """Wait until some recorded calls satisfy ``predicate`` (proactive sends run on threads)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            hits = [s for s in self.sent if predicate(s)]
+            if hits or loop.time() > deadline:
+                return hits
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    c = FakeConnector()
+    await c.start()
+    yield c
+    await c.close()
+
+
+__all__ += ["FakeConnector", "Sent"]
