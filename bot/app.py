@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
-from botbuilder.core import ConversationState, UserState
+from botbuilder.core import ConversationState, PrivateConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants
@@ -226,7 +226,8 @@ def create_app(
         auth = sdk_fixes.SafeAuthentication(ConfigurationBotFrameworkAuthentication(_AuthConfig(settings)))
         adapter = sdk_fixes.HelpdeskCloudAdapter(auth)
         storage = BotStateStorage(svc.store)
-        bot = HelpdeskBot(settings, svc, ConversationState(storage), UserState(storage), adapter)
+        bot = HelpdeskBot(settings, svc, ConversationState(storage), UserState(storage), adapter,
+                          PrivateConversationState(storage))
         adapter.on_turn_error = bot.on_turn_error
         app[RUNTIME] = Runtime(adapter, bot)
         if not settings.auth_enabled:

@@ -14,24 +14,24 @@ from botbuilder.core import (
     ConversationState,
     InvokeResponse,
     MessageFactory,
+    PrivateConversationState,
     TurnContext,
     UserState,
 )
-from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, DeliveryModes
 
 from bot import sdk_fixes
 from bot.services import Services
 from bot.settings import Settings
-from dialogs.answers import send_entry
-from dialogs.intents import Intent
-from dialogs.main_dialog import MainDialog
+from dialogs.context import Subject
+from dialogs.flows import build_flows
+from dialogs.language import choose_language
 from dialogs.messenger import Messenger
-from dialogs.sync_dialog import QUIET_KEY, SyncDialog, state_label
+from dialogs.router import Router
+from dialogs.sync_dialog import SyncDialog, state_label
 from dialogs.troubleshoot import TroubleshootFlow
 from dialogs.turn import TURN_INFO_KEY, TurnInfo
 from intune.models import Caller, Device
-from knowledge import find_codes
 from presentation import cards
 from presentation.i18n import Translator, negotiate
 from storage import ConcurrencyError
@@ -40,27 +40,27 @@ log = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]{1,200}>")
-_INTERRUPTING = {"help", "language_en", "language_fr", "language_menu", "cancel", "ask_code", "sync", "sync_status",
-                 "troubleshoot", "who_synced"}
 
 
 class HelpdeskBot(ActivityHandler):
     def __init__(self, settings: Settings, services: Services, conversation_state: ConversationState,
-                 user_state: UserState, adapter: Any) -> None:
+                 user_state: UserState, adapter: Any, private_state: PrivateConversationState | None = None) -> None:
         self.settings = settings
         self.services = services
         self.conversation_state = conversation_state
         self.user_state = user_state
+        # Each member of a group chat has their own pending questions and subject.
+        self.private_state = private_state or PrivateConversationState(conversation_state._storage)
         self.adapter = adapter
-        self.dialog_state = conversation_state.create_property("DialogState")
         self.profile = user_state.create_property("Profile")
-        self.sync_dialog = SyncDialog(services.sync, services.store, self._notify_when_done)
-        self.troubleshoot = TroubleshootFlow(services)
-        self.main_dialog = MainDialog(services.kb, services.matcher, self.sync_dialog, self.troubleshoot)
+        self.subject_state = self.private_state.create_property("Subject")
         self.messenger = Messenger(adapter, services.store, settings.app_id)
         services.messenger = self.messenger
-        self.dialogs = DialogSet(self.dialog_state)
-        self.dialogs.add(self.main_dialog)
+        self.sync_dialog = SyncDialog(services.sync, services.store, self._notify_when_done)
+        self.troubleshoot = TroubleshootFlow(services)
+        self.router = Router(services, dialog_state=self.private_state.create_property("DialogState"),
+                             profile=self.profile, sync_dialog=self.sync_dialog, troubleshoot=self.troubleshoot,
+                             record_feedback=self._record_feedback, flows=build_flows(services))
         self._background: set[asyncio.Task[Any]] = set()
         # The SDK posts proactive messages with blocking `requests` calls and sleeps between retries
         # (defect 6): they run on their own threads so a slow or dead serviceUrl never stalls other turns.
@@ -82,20 +82,26 @@ class HelpdeskBot(ActivityHandler):
             except Exception:
                 log.warning("could not remember the user's 1:1 chat", exc_info=True)
         profile = await self.profile.get(turn_context, dict)
-        lang = profile.get("lang") or negotiate(activity.locale)
+        subject = Subject.from_dict(await self.subject_state.get(turn_context, dict))
+        subject.tick()
         text, truncated = self._clean_text(activity)
         log.info("%s activity (%s, %d chars)", activity.type, activity.conversation.conversation_type
                  if activity.conversation else "-", len(text))
         if self.settings.log_text:  # opt-in (LOG_MESSAGE_TEXT=1): users paste logs and names
             log.debug("text: %s", text)
-        turn_context.turn_state[TURN_INFO_KEY] = TurnInfo(
+        lang = choose_language(profile.get("lang"), text, subject.lang, activity.locale)
+        info = TurnInfo(
             lang=lang, t=Translator(lang), caller=self._caller(activity), text=text, truncated=truncated,
             conversation_type=(activity.conversation.conversation_type if activity.conversation else None)
-            or "personal",
+            or "personal", subject=subject, images=_image_count(activity),
         )
+        info.set_language(lang)
+        turn_context.turn_state[TURN_INFO_KEY] = info
         await super().on_turn(turn_context)
         try:
+            await self.subject_state.set(turn_context, info.subject.to_dict())
             await self.conversation_state.save_changes(turn_context)
+            await self.private_state.save_changes(turn_context)
             await self.user_state.save_changes(turn_context)
         except ConcurrencyError:
             # Two turns of one conversation at once (a double click delivered twice): the other turn's
@@ -115,122 +121,25 @@ class HelpdeskBot(ActivityHandler):
                       name=getattr(sender, "name", None))
 
     def _clean_text(self, activity: Activity) -> tuple[str, bool]:
+        """Mentions and markup out; codes are read in the whole message, words only in its start."""
         text = activity.text if isinstance(activity.text, str) else ""
         text = _MENTION.sub(" ", text)  # @mentions of the bot in group chats and channels
         text = _TAGS.sub(" ", text).replace("&nbsp;", " ")
         text = " ".join(text.split())
-        limit = self.settings.max_text_chars
+        limit = self.settings.max_paste_chars
         return (text[:limit], True) if len(text) > limit else (text, False)
 
-    # -- messages ----------------------------------------------------------------------------
+    # -- messages and card buttons: one router -------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        info: TurnInfo = turn_context.turn_state[TURN_INFO_KEY]
-        activity = turn_context.activity
-        if activity.delivery_mode != DeliveryModes.expect_replies:
+        if turn_context.activity.delivery_mode != DeliveryModes.expect_replies:
             await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-        dc = await self.dialogs.create_context(turn_context)
-        if isinstance(activity.value, dict) and activity.value.get("action"):
-            await dc.cancel_all_dialogs()
-            await self.handle_card_action(turn_context, activity.value)
-            return
-        if not info.text:
-            if activity.attachments:
-                await turn_context.send_activity(info.t(
-                    "I can only read text. Please type or paste the error message or code."))
-            else:
-                await turn_context.send_activity(MessageFactory.attachment(cards.attachment(cards.help_card(info.t))))
-            return
-        intent = info.intent
-        if dc.active_dialog is not None and (intent.name in _INTERRUPTING or find_codes(info.text)):
-            await dc.cancel_all_dialogs()
-        if intent.name in ("help", "language_en", "language_fr", "language_menu", "cancel"):
-            await self._simple_intent(turn_context, intent)
-            return
-        result = await dc.continue_dialog()
-        if result.status == DialogTurnStatus.Empty:
-            await dc.begin_dialog(MainDialog.__name__)
+        await self.router.on_message(turn_context)
 
-    async def _simple_intent(self, turn_context: TurnContext, intent: Intent) -> None:
-        info: TurnInfo = turn_context.turn_state[TURN_INFO_KEY]
-        if intent.name == "help":
-            await turn_context.send_activity(MessageFactory.attachment(cards.attachment(cards.help_card(info.t))))
-        elif intent.name == "cancel":
-            await turn_context.send_activity(info.t("OK, cancelled. What else can I do for you?"))
-        elif intent.name.startswith("language"):
-            if intent.name == "language_menu":
-                card = cards.notice_card(info.t("Language"), info.t("Which language would you like?"), actions=[
-                    cards.submit("English", {"action": "language", "lang": "en"}),
-                    cards.submit("Français", {"action": "language", "lang": "fr"})])
-                await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
-            else:
-                await self._set_language(turn_context, intent.slots["lang"])
-
-    async def _set_language(self, turn_context: TurnContext, lang: str) -> None:
-        lang = lang if lang in ("en", "fr") else "en"
-        profile = await self.profile.get(turn_context, dict)
-        profile["lang"] = lang
-        await self.profile.set(turn_context, profile)
-        info: TurnInfo = turn_context.turn_state[TURN_INFO_KEY]
-        info.lang, info.t = lang, Translator(lang)
-        await turn_context.send_activity(info.t("OK, I'll answer in English from now on."))
-
-    # -- card buttons (stateless: every id in card data is re-checked on the server) -----------
-    async def handle_card_action(self, turn_context: TurnContext, data: dict[str, Any]) -> dict[str, Any] | None:
-        """Runs a button's action; returns a replacement card for Action.Execute where that makes sense."""
-        info: TurnInfo = turn_context.turn_state[TURN_INFO_KEY]
-        t = info.t
-        # Card data comes back from the client: keep only plain strings, whatever was sent.
-        data = {k: v if isinstance(v, str) else "" for k, v in data.items() if isinstance(k, str)}
-        action = data.get("action", "")
-        if action == "show":
-            entry = self.services.kb.get(str(data.get("kind", "")), str(data.get("id", "")))
-            if entry is None:
-                await turn_context.send_activity(t("That answer is no longer available. Please ask again."))
-            else:
-                await send_entry(turn_context, entry, self.services.kb)
-            return None
-        if action == "none":
-            await turn_context.send_activity(t(
-                "OK. Try rephrasing, paste the exact error code or message, or type \"help\"."))
-            return None
-        if action == "language":
-            await self._set_language(turn_context, str(data.get("lang", "en")))
-            return None
-        if action == "feedback":
-            await self._record_feedback(turn_context, str(data.get("answer", "")), str(data.get("reaction", "")))
-            await turn_context.send_activity(t("Thanks for your feedback!"))
-            return None
-        if action in ("sync_start", "sync_pick"):
-            dc = await self.dialogs.create_context(turn_context)
-            device_id = data.get("device_id") if action == "sync_pick" else None
-            await dc.begin_dialog(MainDialog.__name__, {"intent": "sync", "device_id": device_id or None,
-                                                        "target": data.get("target") or None})
-            return None
-        if action == "sync_confirm":
-            return await self.sync_dialog.run_confirmed(turn_context, str(data.get("confirmation", "")))
-        if action == "sync_cancel":
-            return await self.sync_dialog.cancel(turn_context, str(data.get("confirmation", "")))
-        if action == "troubleshoot":
-            await self.troubleshoot.run(turn_context, str(data.get("user", "")))
-            return None
-        await turn_context.send_activity(t("That button is out of date. Please ask again."))
-        return None
-
-    # -- invokes -----------------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         name = turn_context.activity.name or ""
         value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
         if name == "adaptiveCard/action":
-            action = value.get("action") if isinstance(value.get("action"), dict) else {}
-            data = action.get("data") if isinstance(action.get("data"), dict) else {}
-            turn_context.turn_state[QUIET_KEY] = data.get("action") in ("sync_confirm", "sync_cancel")
-            card = await self.handle_card_action(turn_context, data) if data.get("action") else None
-            if card is not None:
-                body = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card}
-            else:
-                body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
-                        "value": turn_context.turn_state[TURN_INFO_KEY].t("Done.")}
-            return InvokeResponse(status=200, body=body)
+            return InvokeResponse(status=200, body=await self.router.on_invoke(turn_context))
         if name == "message/submitAction" and value.get("actionName") == "feedback":
             action_value = value.get("actionValue") if isinstance(value.get("actionValue"), dict) else {}
             reaction = str(action_value.get("reaction", ""))
@@ -325,6 +234,21 @@ class HelpdeskBot(ActivityHandler):
             task.cancel()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _image_count(activity: Activity) -> int:
+    """Pictures attached to a message (screenshots): inline images, or files with an image extension."""
+    count = 0
+    for attachment in activity.attachments or []:
+        kind = (getattr(attachment, "content_type", "") or "").lower()
+        name = (getattr(attachment, "name", "") or "").lower()
+        if kind.startswith("image/") or name.endswith((".png", ".jpg", ".jpeg", ".gif", ".bmp", ".heic", ".webp")):
+            count += 1
+        elif kind == "application/vnd.microsoft.teams.file.download.info":
+            content = attachment.content if isinstance(attachment.content, dict) else {}
+            if str(content.get("fileType", "")).lower() in ("png", "jpg", "jpeg", "gif", "bmp", "heic", "webp"):
+                count += 1
+    return count
 
 
 def _tenant_id(activity: Activity) -> str | None:

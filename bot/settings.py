@@ -40,6 +40,7 @@ class Settings:
     helpdesk_group_ids: tuple[str, ...] = ()
     max_body_bytes: int = 256 * 1024
     max_text_chars: int = 4000
+    max_paste_chars: int = 32_000  # codes are read in the whole message (Teams caps text at ~28 KB)
     sync_cooldown_s: float = 300.0
     confirmation_ttl_s: float = 600.0
     demo_sync_delay_s: float = 3.0

@@ -1,16 +1,25 @@
-"""Send what the knowledge base found: answer cards, unknown-code notices, did-you-mean lists."""
+"""Answer from the knowledge base: answer cards, unknown-code notices, did-you-mean lists, and never a dead end.
+
+The subject in play helps: a short question that finds nothing on its own ("and what if it is switched off?") is
+read again together with the answer just given, and the answers related to it come first.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from botbuilder.core import MessageFactory, TurnContext
 
+from dialogs.services import Services
 from dialogs.turn import turn_info
 from knowledge import KnowledgeBase, LookupResult, to_hex
-from knowledge.models import Entry, ErrorEntry
+from knowledge.models import Entry, ErrorEntry, FaqEntry
 from presentation import cards
 
 SYNC_HELPS_FAMILIES = frozenset({"sync"})
 MAX_CARDS = 3
+CODE_SCAN_CHARS = 32_000
+"""Codes are looked for in the whole message up to Teams' size limit (~28 KB); the words only in its start."""
 
 
 def sync_helps(entry: Entry) -> bool:
@@ -20,42 +29,108 @@ def sync_helps(entry: Entry) -> bool:
     )
 
 
-async def send_entry(turn_context: TurnContext, entry: Entry, kb: KnowledgeBase) -> None:
+def entry_key(entry: Entry) -> str:
+    return f"{entry.kind}:{entry.id}"
+
+
+def entry_from_key(kb: KnowledgeBase, key: str | None) -> Entry | None:
+    if not key or ":" not in key:
+        return None
+    kind, entry_id = key.split(":", 1)
+    return kb.get(kind, entry_id)
+
+
+async def send_entry(turn_context: TurnContext, entry: Entry, services: Services | KnowledgeBase) -> None:
     info = turn_info(turn_context)
+    kb = services if isinstance(services, KnowledgeBase) else services.kb
     card = cards.entry_card(entry, kb, info.t, can_sync=sync_helps(entry) and info.caller is not None)
     await turn_context.send_activity(_with_feedback(MessageFactory.attachment(cards.attachment(card))))
+    info.subject.set_answer(entry_key(entry), entry.title(info.lang),
+                            codes=[entry.code] if isinstance(entry, ErrorEntry) and entry.code is not None else [])
 
 
-async def send_result(turn_context: TurnContext, result: LookupResult, kb: KnowledgeBase) -> bool:
-    """Reply to a lookup. Returns True when something definite was said (False: did-you-mean sent)."""
+def lookup(services: Services, text: str) -> LookupResult:
+    """Codes anywhere in the message (up to Teams' limit), words from its start."""
+    return services.matcher.lookup(text[:CODE_SCAN_CHARS])
+
+
+async def answer_lookup(turn_context: TurnContext, services: Services, text: str | None = None) -> bool:
+    """Answer a question or a paste; True when something definite was said."""
+    info = turn_info(turn_context)
+    text = info.text if text is None else text
+    result = lookup(services, text)
+    if not (result.matches or result.unknown_codes or result.unknown_subcodes):
+        result = _with_subject(services, info, text, result)
+    return await send_result(turn_context, result, services)
+
+
+def _with_subject(services: Services, info: Any, text: str, result: LookupResult) -> LookupResult:
+    """Read a question that found nothing confident together with the answer just given, if there is one."""
+    previous = entry_from_key(services.kb, info.subject.entry)
+    if previous is None or len(text.split()) > 25:
+        return result
+    context = f"{text} {previous.title(info.lang)}"
+    again = services.matcher.lookup(context)
+    related = set(previous.related) if isinstance(previous, FaqEntry) else set()
+    if again.matches and again.matches[0].entry.id != previous.id:
+        return LookupResult(text, again.matches[:1], (), truncated=result.truncated)
+    # Suggestions: what relates to the answer just given first.
+    pool = list(result.suggestions) + [m for m in again.suggestions if m.entry not in
+                                       {s.entry for s in result.suggestions}]
+    pool.sort(key=lambda m: (m.entry.id not in related, -m.score))
+    pool = [m for m in pool if m.entry.id != previous.id]
+    if pool and pool[0].entry.id in related and (len(pool) == 1 or pool[1].entry.id not in related):
+        return LookupResult(text, (pool[0],), (), truncated=result.truncated)
+    return LookupResult(text, (), tuple(pool[:3]), truncated=result.truncated)
+
+
+async def send_result(turn_context: TurnContext, result: LookupResult, services: Services | KnowledgeBase) -> bool:
+    """Reply to a lookup. Returns True when something definite was said (False: did-you-mean or no answer)."""
     info = turn_info(turn_context)
     t = info.t
-    if info.truncated or result.truncated:
-        await turn_context.send_activity(t("Your message was long: I read only its beginning."))
     unknown = [f"{to_hex(c)} ({c})" for c in result.unknown_codes] + list(result.unknown_subcodes)
     matches = list(result.matches)
+    if info.images and not matches and not unknown:
+        await turn_context.send_activity(t(
+            "I can't read images. Please type the error code or the message shown on the screen, for example "
+            "0x87D1FDE8 or \"Profile not managed\"."))
+        info.subject.unanswered = info.text
+        return True
+    if info.truncated or (result.truncated and not matches and not unknown):
+        await turn_context.send_activity(t("Your message was long: I read only its beginning."))
     if matches:
         if len(matches) <= MAX_CARDS:
             for m in matches:
-                await send_entry(turn_context, m.entry, kb)
+                await send_entry(turn_context, m.entry, services)
         else:
             card = cards.compact_list_card([m.entry for m in matches], t,
                                            shared_message=not any(m.exact for m in matches))
             await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+            info.subject.set_answer(None, codes=[m.entry.code for m in matches
+                                                 if isinstance(m.entry, ErrorEntry) and m.entry.code is not None])
     if unknown:
         card = cards.unknown_code_card(unknown, t)
         await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+        info.subject.codes = [*info.subject.codes, *result.unknown_codes]
+        info.subject.unanswered = info.text[:500]
+        info.subject.touch()
     if matches or unknown:
         return True
     if result.suggestions:
         card = cards.did_you_mean_card([m.entry for m in result.suggestions], t)
         await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+        info.subject.pending = {"flow": "lookup", "suggestions": [[m.entry.kind, m.entry.id]
+                                                                   for m in result.suggestions]}
+        info.subject.unanswered = info.text[:500]
         return False
-    await turn_context.send_activity(
-        t("Sorry, I don't have an answer for that. Paste the exact error code or message, or type "
-          "\"help\" to see what I can do.")
-    )
-    return True
+    info.subject.unanswered = info.text[:500]
+    info.subject.touch()
+    await turn_context.send_activity(MessageFactory.attachment(cards.attachment(cards.notice_card(
+        t("I don't have an answer for that"),
+        t("Sorry, I don't have an answer for that. Paste the exact error code or message, rephrase your question, "
+          "or ask the helpdesk: a person will look at it."),
+        actions=cards.dead_end_actions(t)))))
+    return False
 
 
 def _with_feedback(activity):  # type: ignore[no-untyped-def]

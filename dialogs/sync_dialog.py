@@ -21,17 +21,20 @@ from botbuilder.dialogs import (
 )
 from botbuilder.schema import Activity, ActivityTypes
 
-from dialogs.intents import parse_yes_no
 from dialogs.turn import turn_info
+from dialogs.understanding import parse_yes_no
 from intune.errors import GraphError, GraphForbidden, GraphNotFound, GraphThrottled, GraphTimeout
 from intune.models import Device
-from intune.sync_service import Confirmation, SyncOutcome, SyncService, SyncStatus
+from intune.sync_service import MAX_BULK, Confirmation, SyncOutcome, SyncService, SyncStatus
+from intune.targets import device_matches, fold, parse_device_target
 from presentation import cards
 from presentation.i18n import Translator
 from storage import Store
 
 log = logging.getLogger(__name__)
 
+REROUTE_KEY = "helpdesk.reroute"
+"""Set when a member's message was not an answer to the question asked: the router reads it as new."""
 QUIET_KEY = "helpdesk.reply_in_invoke"
 """Set for Action.Execute invokes: the answer is the replacement card, not extra messages."""
 PICK_PROMPT = "sync.pick"
@@ -154,6 +157,7 @@ class SyncDialog(ComponentDialog):
             await step.context.send_activity(t("I can't tell who you are, so I can't act on a device. Please "
                                                "talk to me from Microsoft Teams."))
             return await step.end_dialog()
+        info.subject.set_action("sync", options.get("target"), flow="sync")
         if options.get("device_id"):
             return await step.next(str(options["device_id"]))
         try:
@@ -176,21 +180,36 @@ class SyncDialog(ComponentDialog):
             await step.context.send_activity(t("I couldn't find a user called {name}.", name=search.unknown_user))
             return await step.end_dialog()
         devices = list(search.devices)
+        if search.user is not None:
+            info.subject.set_user(search.user.upn, search.user.display_name)
+        note = ""
+        if not devices and options.get("target") and search.user is None:
+            # Nothing answers that name: show the caller's own devices rather than a dead end.
+            try:
+                devices = list((await self.sync.devices_for(info.caller, None)).devices)
+            except GraphError:
+                devices = []
+            if devices:
+                note = t("I couldn't find \"{target}\" among your devices.", target=options["target"]) + " "
         if not devices:
             await step.context.send_activity(t("I couldn't find any device managed by Intune for this request."))
             return await step.end_dialog()
-        if len(devices) == 1:
+        if options.get("bulk") and len(devices) > 1:
+            return await self._bulk(step, devices, search)
+        if len(devices) == 1 and not note:
             return await step.next(devices[0].id)
         shown = devices[:MAX_LISTED]
         # Numbers refer to the rows shown; names may name any of the devices found.
         step.values["device_ids"] = [d.id for d in devices]
         step.values["device_names"] = [d.name for d in devices]
+        step.values["device_details"] = [{"os": d.operating_system, "model": d.model, "maker": d.manufacturer}
+                                         for d in devices]
         items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {device_line(t, d)}"}
                  for i, d in enumerate(shown, start=1)]
         actions = [cards.submit(f"{i}. {d.name}"[:40], {"action": "sync_pick", "device_id": d.id})
                    for i, d in enumerate(shown, start=1)]
         more = len(devices) - len(shown)
-        hint = t("Which device? Pick one or type its number.")
+        hint = note + t("Which device? Pick one or type its number.")
         if more > 0:
             hint += " " + t.plural("({n} more not shown: type the device name.)",
                                    "({n} more not shown: type the device name.)", more)
@@ -199,14 +218,78 @@ class SyncDialog(ComponentDialog):
                                                    hint=hint, items=items, actions=actions))
         return await step.prompt(PICK_PROMPT, PromptOptions(prompt=None))
 
+    async def _bulk(self, step: WaterfallStepContext, devices: list[Device], search: Any) -> DialogTurnResult:
+        """Several devices at once: one confirmation for up to MAX_BULK, or pick one."""
+        info = turn_info(step.context)
+        t = info.t
+        shown = devices[:MAX_LISTED]
+        chosen = devices[:MAX_BULK]
+        bulk_id = await self.sync.request_bulk_confirmation(info.caller, [d.id for d in chosen])  # type: ignore[union-attr,arg-type]
+        step.values["bulk_confirmation"] = bulk_id
+        step.values["device_ids"] = [d.id for d in devices]
+        step.values["device_names"] = [d.name for d in devices]
+        step.values["device_details"] = [{"os": d.operating_system, "model": d.model, "maker": d.manufacturer}
+                                         for d in devices]
+        items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {device_line(t, d)}"}
+                 for i, d in enumerate(shown, start=1)]
+        whose = search.user.display_name if search.user else None
+        title = (t.plural("Sync {n} device of {name}?", "Sync all {n} devices of {name}?", len(chosen), name=whose)
+                 if whose else t.plural("Sync {n} of your devices?", "Sync all {n} of your devices?", len(chosen)))
+        hint = t("Each device gets its own sync request, and each is recorded in the audit log.")
+        if len(devices) > len(chosen):
+            hint += " " + t("I sync at most {max} devices at once: the first {max} of {n} would be synced now.",
+                            max=len(chosen), n=len(devices))
+        hint += " " + t("Reply yes or no, or pick one device by its number.")
+        actions = [cards.execute(t.plural("Yes, sync {n} device", "Yes, sync all {n} devices", len(chosen)),
+                                 "syncBulkConfirm", {"action": "sync_bulk_confirm", "confirmation": bulk_id},
+                                 style="positive"),
+                   cards.execute(t("No"), "syncCancel", {"action": "sync_cancel", "confirmation": bulk_id})]
+        actions += [cards.submit(f"{i}. {d.name}"[:40], {"action": "sync_pick", "device_id": d.id})
+                    for i, d in enumerate(shown[:5], start=1)]
+        await send_card(step.context, cards.render("choices", title=title, hint=hint, items=items, actions=actions))
+        return await step.prompt(PICK_PROMPT, PromptOptions(prompt=None))
+
+    async def run_bulk(self, turn_context: TurnContext, bulk_id: str) -> dict[str, Any]:
+        info = turn_info(turn_context)
+        t = info.t
+        if self.sync is None or info.caller is None:
+            return done_card(t, *outcome_text(t, SyncOutcome(SyncStatus.FORBIDDEN)))
+        outcomes = await self.sync.confirm_bulk(info.caller, bulk_id)
+        done = [o for o in outcomes if o.ok]
+        if not done and len(outcomes) == 1:
+            title, body = outcome_text(t, outcomes[0])
+        else:
+            title = t.plural("Sync requested for {n} device", "Sync requested for {n} devices", len(done))
+            lines = [f"{o.device.name if o.device else '—'}: {outcome_text(t, o)[0]}" for o in outcomes
+                     if not o.ok][:10]
+            body = t("Intune has asked each device to check in; they must be on and connected.")
+            if lines:
+                body += "\n\n" + t("Not synced:") + "\n\n" + "\n\n".join(lines)
+        card = done_card(t, title, body)
+        if not turn_context.turn_state.get(QUIET_KEY):
+            await send_card(turn_context, cards.notice_card(title, body, color="Good" if done else "Warning"))
+        return card
+
     async def confirm_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         info = turn_info(step.context)
         t = info.t
         choice = str(step.result or "").strip()
+        bulk_id = step.values.get("bulk_confirmation")
+        if bulk_id:
+            answer = parse_yes_no(choice)
+            if answer is True:
+                await self.run_bulk(step.context, bulk_id)
+                return await step.end_dialog()
+            if answer is False:
+                await self.cancel(step.context, bulk_id)
+                return await step.end_dialog()
+            if self._resolve_choice(step, choice) is not None and self.sync is not None:
+                await self.sync.cancel(info.caller, bulk_id)  # type: ignore[arg-type]
         device_id = self._resolve_choice(step, choice)
         if device_id is None:
-            await step.context.send_activity(t("I didn't recognise that device. Say \"sync my device\" to start "
-                                               "over."))
+            if step.values.get("device_ids"):
+                # Not a device of the list: a new message, which the router reads as such.
+                step.context.turn_state[REROUTE_KEY] = True
             return await step.end_dialog()
         try:
             confirmation = await self.sync.request_confirmation(info.caller, device_id)  # type: ignore[union-attr,arg-type]
@@ -222,12 +305,10 @@ class SyncDialog(ComponentDialog):
         return await step.prompt(CONFIRM_PROMPT, PromptOptions(prompt=None))
 
     async def execute_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        info = turn_info(step.context)
         answer = parse_yes_no(str(step.result or ""))
         confirmation_id = step.values.get("confirmation", "")
         if answer is None:
-            await step.context.send_activity(info.t("I'll leave it there: nothing was synced. The buttons on the "
-                                                    "card still work for a few minutes."))
+            step.context.turn_state[REROUTE_KEY] = True  # not a yes or no: read it as a new message
             return await step.end_dialog()
         if answer is False:
             await self.cancel(step.context, confirmation_id)
@@ -236,14 +317,28 @@ class SyncDialog(ComponentDialog):
         return await step.end_dialog()
 
     def _resolve_choice(self, step: WaterfallStepContext, choice: str) -> str | None:
+        """A number, a name, part of a name, or an everyday name ("le pixel", "the ipad", "mon pc")."""
         ids = step.values.get("device_ids")
         if not ids:
             return choice or None  # came from options or a single device
-        if choice.isdigit() and 1 <= int(choice) <= min(len(ids), MAX_LISTED):
-            return ids[int(choice) - 1]
-        names = [n.lower() for n in step.values.get("device_names", [])]
-        lowered = choice.lower()
-        hits = [ids[i] for i, n in enumerate(names) if lowered and (lowered == n or lowered in n)]
+        choice = choice.strip().rstrip(".!?")
+        number = choice.lstrip("#").removeprefix("n°").strip()
+        for prefix in ("number ", "numero ", "numéro ", "le ", "la ", "the "):
+            if number.lower().startswith(prefix) and number[len(prefix):].strip().isdigit():
+                number = number[len(prefix):].strip()
+        if number.isdigit() and 1 <= int(number) <= min(len(ids), MAX_LISTED):
+            return ids[int(number) - 1]
+        names = step.values.get("device_names", [])
+        details = step.values.get("device_details") or [{} for _ in ids]
+        lowered = fold(choice)
+        exact = [ids[i] for i, n in enumerate(names) if lowered and lowered == fold(n)]
+        if len(exact) == 1:
+            return exact[0]
+        _, hint = parse_device_target(choice)
+        if not hint:
+            return None
+        hits = [ids[i] for i, n in enumerate(names)
+                if device_matches(_row_device(ids[i], n, details[i]), hint)]
         return hits[0] if len(hits) == 1 else None
 
     # -- shared with the card buttons (stateless, safe on stale or repeated clicks) -----------------
@@ -263,6 +358,9 @@ class SyncDialog(ComponentDialog):
         card = done_card(t, title, body)
         if not quiet:
             await send_card(turn_context, cards.notice_card(title, body, color="Good" if outcome.ok else "Warning"))
+        if outcome.device is not None:
+            info.subject.set_device(outcome.device.id, outcome.device.name)
+            info.subject.set_action("sync", outcome.device.name, flow="sync")
         if outcome.ok and outcome.device is not None:
             await self.store.put(_last_key(turn_context, info.caller.aad_object_id), outcome.device.id,
                                  ttl=7 * 24 * 3600)
@@ -306,6 +404,14 @@ class SyncDialog(ComponentDialog):
             return
         await turn_context.send_activity(t("Last sync: {state} (updated {when}).",
                                            state=state_label(t, status.state), when=t.relative(status.updated)))
+
+
+def _row_device(device_id: str, name: str, details: dict[str, str]) -> Device:
+    """Enough of a device to match everyday names against a listed row."""
+    return Device(id=device_id, name=name, operating_system=details.get("os", ""), os_version="",
+                  compliance_state="", management_state="", owner_type="", last_sync=None, user_id="",
+                  user_principal_name="", user_display_name="", model=details.get("model", ""),
+                  manufacturer=details.get("maker", ""), serial_number="", enrolled=None)
 
 
 def _last_key(turn_context: TurnContext, caller_id: str) -> str:

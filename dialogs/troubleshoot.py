@@ -73,19 +73,56 @@ class TroubleshootFlow:
         authz = self.services.authz
         return bool(info.caller and authz and await authz.is_agent(info.caller))
 
-    async def who_synced(self, turn_context: TurnContext, device_name: str) -> None:
+    async def who_synced(self, turn_context: TurnContext, target: str) -> None:
+        """Who synced a device, by its name or its owner ("le pc d'alice"); never a false "nobody"."""
         info = turn_info(turn_context)
         t = info.t
-        if self.services.sync is None or not await self._is_agent(turn_context):
+        sync = self.services.sync
+        if sync is None or info.caller is None or not await self._is_agent(turn_context):
             await turn_context.send_activity(t("Only helpdesk agents can read the sync audit log."))
             return
-        entries = await self.services.sync.who_synced(device_name)
-        if not entries:
-            await turn_context.send_activity(t("Nobody has synced {name} through me.", name=device_name))
+        try:
+            search = await sync.devices_for(info.caller, target)
+        except GraphError as exc:
+            await turn_context.send_activity(graph_error_text(t, exc))
             return
-        lines = [t("{who} synced {name} {when}.", who=e.caller_name or e.caller_upn or e.caller_id,
-                   name=e.device_name or device_name, when=t.relative(e.at)) for e in entries[:5]]
+        devices = list(search.devices)
+        info.subject.set_action("who_synced", target, flow="who_synced")
+        if search.user is not None:
+            info.subject.set_user(search.user.upn, search.user.display_name)
+        if not devices:
+            entries = await sync.who_synced(target)
+            if not entries:
+                who = search.user.display_name if search.user else target
+                await turn_context.send_activity(t("I found no device matching \"{target}\" for {who}.",
+                                                   target=target, who=who) if search.user else
+                                                 t("I found no device matching \"{target}\".", target=target))
+                return
+            devices_named = {e.device_name or target for e in entries}
+            lines = [self._audit_line(t, e, e.device_name or target) for e in entries[:5]]
+            await turn_context.send_activity("\n\n".join(lines) if len(devices_named) else "")
+            return
+        if len(devices) > 8:
+            await turn_context.send_activity(t("{n} devices match \"{target}\": which one? Give me its name.",
+                                               n=len(devices), target=target))
+            return
+        lines = []
+        for device in devices:
+            entries = await sync.who_synced(device.name)
+            if entries:
+                lines += [self._audit_line(t, e, device.name) for e in entries[:3]]
+            else:
+                lines.append(t("{name} ({owner}): no sync requested through me; Intune's last check-in was {when}.",
+                               name=device.name, owner=device.user_display_name or device.user_principal_name,
+                               when=t.relative(device.last_sync)))
+        if len(devices) == 1:
+            info.subject.set_device(devices[0].id, devices[0].name)
         await turn_context.send_activity("\n\n".join(lines))
+
+    @staticmethod
+    def _audit_line(t: Translator, e: Any, name: str) -> str:
+        return t("{who} synced {name} {when}.", who=e.caller_name or e.caller_upn or e.caller_id, name=name,
+                 when=t.relative(e.at))
 
     async def run(self, turn_context: TurnContext, target: str) -> None:
         info = turn_info(turn_context)
@@ -111,6 +148,8 @@ class TroubleshootFlow:
             card = candidates_card(result, t)
         else:
             card = summary_card(result, self.services.kb, t)
+            info.subject.set_user(result.user.upn, result.user.display_name)
+            info.subject.set_action("troubleshoot", result.user.upn, flow="troubleshoot")
         await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
 
 

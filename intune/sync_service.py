@@ -51,6 +51,8 @@ AUDIT_LOG = "audit"
 _CONFIRM_PREFIX = "confirm/"
 _COOLDOWN_PREFIX = "cooldown/"
 _CONFIRMATION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_BULK = 20
+"""Devices one bulk confirmation may sync (each is its own syncDevice call, audited on its own)."""
 # Keep a used-up or expired confirmation's record a while longer so the user hears "expired", not "already used".
 _EXPIRED_GRACE = 3600.0
 
@@ -387,6 +389,43 @@ class SyncService:
             requested_at=requested_at,
         )
         return await self._finish(caller, consumed, outcome, checked.decision)
+
+    async def request_bulk_confirmation(self, caller: Caller, device_ids: list[str]) -> str:
+        """One confirmation for several devices (at most ``MAX_BULK``); each is authorized, cooled down, synced
+        and audited on its own when confirmed. Returns the id to put in the card."""
+        bulk_id = secrets.token_urlsafe(24)
+        now = self._clock()
+        await self._store.put(
+            _CONFIRM_PREFIX + bulk_id,
+            {"nonce": uuid.uuid4().hex, "caller_id": caller.aad_object_id, "tenant_id": caller.tenant_id,
+             "device_ids": list(dict.fromkeys(device_ids))[:MAX_BULK], "created": now, "expires_at": now + self._ttl,
+             "bulk": True},
+            etag="*", ttl=self._ttl + _EXPIRED_GRACE)
+        return bulk_id
+
+    async def confirm_bulk(self, caller: Caller, bulk_id: str) -> list[SyncOutcome]:
+        """Run a bulk confirmation once: one syncDevice per device, each through the single-device checks."""
+        if not isinstance(bulk_id, str) or not _CONFIRMATION_ID.match(bulk_id):
+            return [SyncOutcome(SyncStatus.ALREADY_USED)]
+        key = _CONFIRM_PREFIX + bulk_id
+        record = await self._store.get(key)
+        if record is None or not record.value.get("bulk"):
+            return [SyncOutcome(SyncStatus.ALREADY_USED)]
+        if record.value.get("caller_id", "").lower() != caller.aad_object_id.lower():
+            return [SyncOutcome(SyncStatus.NOT_YOURS)]
+        consumed = await self._store.consume(key)
+        if consumed is None or consumed.get("nonce") != record.value.get("nonce"):
+            return [SyncOutcome(SyncStatus.ALREADY_USED)]
+        if self._clock() >= float(consumed.get("expires_at", 0)):
+            return [SyncOutcome(SyncStatus.EXPIRED)]
+        outcomes: list[SyncOutcome] = []
+        for device_id in consumed.get("device_ids", [])[:MAX_BULK]:
+            confirmation = await self.request_confirmation(caller, str(device_id))
+            if isinstance(confirmation, SyncOutcome):
+                outcomes.append(confirmation)
+                continue
+            outcomes.append(await self.confirm(caller, confirmation.id))
+        return outcomes
 
     async def cancel(self, caller: Caller, confirmation_id: str) -> bool:
         """Withdraw a pending confirmation ("No"); only its own caller can. True when one was withdrawn."""

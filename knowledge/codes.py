@@ -102,6 +102,8 @@ def find_codes(text: str) -> list[CodeMention]:
     for m in _HEX.finditer(text):
         if free(*m.span()) and len(m.group(1)) >= 6:
             taken.append(m.span())
+            if int(m.group(1), 16) == 0:
+                continue  # 0x00000000 is "the operation completed successfully" (S_OK) in every log line
             found.append(CodeMention(m.group(0), m.start(), (to_signed(int(m.group(1), 16)),)))
     for m in _BARE_HEX.finditer(text):
         digits = m.group(1)

@@ -58,6 +58,8 @@ LEAD = 0.12
 """Share of the query's content weight the best entry must explain beyond the runner-up to be
 given alone when their scores are closer than ``MARGIN``."""
 MAX_CHARS = 4000
+CODE_CHARS = 32_000
+"""Codes are looked for this far into a message (Teams caps a message at ~28 KB)."""
 MAX_TOKENS = 60
 
 # Query words: weights and look-alikes.
@@ -307,13 +309,17 @@ class Matcher:
 
     # -- public ----------------------------------------------------------------------------
     def lookup(self, query: str) -> LookupResult:
-        """Answer one query; an empty ``matches`` means "I don't know"."""
+        """Answer one query; an empty ``matches`` means "I don't know".
+
+        Codes are read in the first ``CODE_CHARS`` characters (a whole pasted log: the code is often on its last
+        line); words only in the first ``max_chars``."""
         truncated = len(query) > self.max_chars
         text = query[: self.max_chars]
-        code_result = self._by_codes(text)
+        code_result = self._by_codes(query[:CODE_CHARS])
         if code_result is not None:
             matches, unknown, unknown_sub = code_result
-            return LookupResult(query, tuple(matches), (), tuple(unknown), tuple(unknown_sub), truncated)
+            return LookupResult(query, tuple(matches), (), tuple(unknown), tuple(unknown_sub),
+                                len(query) > CODE_CHARS)
         scored, weights, tokens = self._score(text)
         matches, suggestions = self._decide(scored, weights, tokens)
         return LookupResult(query, tuple(matches), tuple(suggestions), truncated=truncated)

@@ -275,16 +275,27 @@ def compact_list_card(entries: list[Entry], t: Translator, *, shared_message: bo
                   hint=t("Open one for the details."), items=items, actions=actions)
 
 
+def ask_helpdesk_action(t: Translator) -> dict[str, Any]:
+    """The one "Ask the helpdesk" button every dead end offers (a ticket with what the conversation holds)."""
+    return submit(t("Ask the helpdesk"), {"action": "ticket_start"})
+
+
+def dead_end_actions(t: Translator) -> list[dict[str, Any]]:
+    """Where the bot has no answer: a person, or what the bot can do."""
+    return [ask_helpdesk_action(t), submit(t("What can you do?"), {"action": "help"})]
+
+
 def unknown_code_card(codes: list[str], t: Translator) -> dict[str, Any]:
     return render(
         "message",
         title=t("I don't know this code"),
         color="Warning",
         body=t("{codes} is not in the Intune error catalogue I know, so I won't guess. Check that you "
-               "copied the whole code, paste the full error message instead, or ask your helpdesk.",
+               "copied the whole code, paste the full error message instead, or ask the helpdesk: a person "
+               "will look at it.",
                codes=", ".join(codes)),
         facts=[],
-        actions=[],
+        actions=[ask_helpdesk_action(t)],
     )
 
 

@@ -106,7 +106,8 @@ async def test_huge_message_answers_its_start_and_says_so(alice: Chat) -> None:
 
 async def test_attachment_only_message_gets_polite_answer(alice: Chat) -> None:
     replies = await alice.say(None, attachments=[{"contentType": "image/png", "contentUrl": "https://x/y.png"}])
-    assert "only read text" in texts(replies)
+    shown = texts(replies)
+    assert "can't read images" in shown and "error code" in shown
 
 
 async def test_welcome_card_when_bot_added(client: TestClient) -> None:

@@ -1,0 +1,13 @@
+"""The flows the router hands intents and card actions to, beyond the built-in ones (lookup, sync,
+troubleshoot, small talk, follow-ups). Add a flow here: one line, see dialogs/router.py ``Flow``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.services import Services
+
+
+def build_flows(services: Services) -> list[Any]:
+    flows: list[Any] = []
+    return flows

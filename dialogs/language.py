@@ -1,0 +1,26 @@
+"""Which language to answer in, per message.
+
+An explicit choice ("English please", the language button) is remembered per user and wins until changed.
+Otherwise the message's own language decides when it is clear; short or neutral messages ("ok", "2", a bare
+code, a device name) keep the language of the conversation; the Teams locale is only the starting default.
+"""
+
+from __future__ import annotations
+
+from dialogs.understanding import default_recognizer
+from dialogs.understanding.language import detect
+from presentation.i18n import negotiate
+
+SHORT_WORDS = 3
+"""Messages with fewer words than this keep the conversation's language ("merci", "yes", "le pc") unless their
+evidence is strong (a French word with its accents: "dépanner alice")."""
+
+
+def choose_language(chosen: str | None, text: str, conversation: str | None, locale: str | None) -> str:
+    if chosen in ("en", "fr"):
+        return chosen
+    current = conversation if conversation in ("en", "fr") else negotiate(locale)
+    vocabulary = default_recognizer().vocabulary
+    if len(text.split()) < SHORT_WORDS:  # "merci", "le pc": keep it, unless the evidence is strong ("dépanner")
+        return detect(text, vocabulary, margin=1.5) or current
+    return detect(text, vocabulary) or current

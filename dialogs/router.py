@@ -1,0 +1,316 @@
+"""One router for every message, card button and Universal Action: which flow answers this turn.
+
+Order, as a helpdesk colleague would read a message:
+1. a card button (its data says which flow), whoever typed what;
+2. an explicit language choice ("English please", "en français") — remembered for this user;
+3. an answer to a question this member was asked (pick a device, confirm a sync, choose a suggestion), unless
+   the message is clearly something new (a command, a code, "cancel");
+4. what the message asks for: small talk, help, a command, a follow-up on the subject in play;
+5. otherwise a lookup in the knowledge base, helped by the subject in play.
+Each member of a group chat has their own pending questions and subject (private conversation state).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from botbuilder.core import MessageFactory, StatePropertyAccessor, TurnContext
+from botbuilder.dialogs import DialogSet
+from botbuilder.schema import Activity, ActivityTypes
+
+from dialogs import followups, smalltalk
+from dialogs.answers import answer_lookup, send_entry
+from dialogs.services import Services
+from dialogs.sync_dialog import QUIET_KEY, REROUTE_KEY, SyncDialog
+from dialogs.troubleshoot import TroubleshootFlow
+from dialogs.turn import TurnInfo, turn_info
+from dialogs.understanding import Intent, parse_yes_no
+from knowledge import find_codes
+from presentation import cards
+
+log = logging.getLogger(__name__)
+
+# Intents that start something new: they interrupt a question the bot asked (a device pick, a confirmation).
+_INTERRUPTING = frozenset({
+    "help", "language_en", "language_fr", "language_menu", "cancel", "ask_code", "sync", "sync_all", "sync_status",
+    "troubleshoot", "who_synced", "greeting", "identity", "frustration",
+})
+_SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "ack", "identity", "frustration"})
+_FOLLOWUPS = frozenset({"followup_platform", "followup_explain", "followup_still", "followup_self",
+                        "followup_other"})
+
+
+class Flow(Protocol):
+    """A conversation flow the router hands intents, card actions and answers to its own questions."""
+
+    name: str
+    intents: frozenset[str]
+    actions: frozenset[str]
+
+    async def on_intent(self, turn_context: TurnContext, intent: Intent) -> None: ...
+
+    async def on_action(self, turn_context: TurnContext, data: dict[str, str]) -> dict[str, Any] | None: ...
+
+    async def on_pending(self, turn_context: TurnContext, pending: dict[str, Any]) -> bool: ...
+
+
+FeedbackRecorder = Callable[[TurnContext, str, str], Awaitable[None]]
+
+
+class Router:
+    def __init__(self, services: Services, *, dialog_state: StatePropertyAccessor, profile: StatePropertyAccessor,
+                 sync_dialog: SyncDialog, troubleshoot: TroubleshootFlow, record_feedback: FeedbackRecorder,
+                 flows: list[Flow] | None = None) -> None:
+        self.services = services
+        self.profile = profile
+        self.sync_dialog = sync_dialog
+        self.troubleshoot = troubleshoot
+        self.record_feedback = record_feedback
+        self.dialogs = DialogSet(dialog_state)
+        self.dialogs.add(sync_dialog)
+        self.flows: list[Flow] = list(flows or [])
+        self._by_intent = {i: f for f in self.flows for i in f.intents}
+        self._by_action = {a: f for f in self.flows for a in f.actions}
+        self._by_name = {f.name: f for f in self.flows}
+
+    # -- messages -----------------------------------------------------------------------------------
+    async def on_message(self, turn_context: TurnContext) -> None:
+        info = turn_info(turn_context)
+        activity = turn_context.activity
+        dc = await self.dialogs.create_context(turn_context)
+        if isinstance(activity.value, dict) and activity.value.get("action"):
+            await dc.cancel_all_dialogs()
+            info.subject.pending = None
+            await self.on_action(turn_context, activity.value)
+            return
+        if not info.text:
+            if info.images or activity.attachments:
+                await smalltalk.image_reply(turn_context)
+            else:
+                await send_card(turn_context, cards.help_card(info.t))
+            return
+        intent = info.intent
+        if intent.name.startswith("language_"):
+            await dc.cancel_all_dialogs()
+            await self.set_language(turn_context, intent.slots.get("lang", "en") if intent.name != "language_menu"
+                                    else None)
+            return
+        has_code = bool(find_codes(info.text[:32_000]))
+        # 3. answers to this member's own pending question
+        if dc.active_dialog is not None:
+            if intent.name in _INTERRUPTING or has_code:
+                await self._cancel_pending(turn_context, dc, quiet=intent.name != "cancel")
+                if intent.name == "cancel":
+                    return
+            else:
+                await dc.continue_dialog()
+                rerouted = turn_context.turn_state.pop(REROUTE_KEY, False)
+                if not rerouted:
+                    return  # the flow took it (an answer, or the end of the flow)
+        pending = info.subject.pending
+        if pending:
+            info.subject.pending = None
+            if intent.name == "cancel":
+                await turn_context.send_activity(info.t("OK, cancelled. What else can I do for you?"))
+                return
+            flow_name = pending.get("flow")
+            if flow_name == "lookup":
+                if await self._choose_suggestion(turn_context, pending):
+                    return
+            elif (flow_name in self._by_name and intent.name not in _INTERRUPTING and not has_code
+                  and await self._by_name[flow_name].on_pending(turn_context, pending)):
+                return
+        if has_code:
+            await answer_lookup(turn_context, self.services)
+            return
+        await self.on_intent(turn_context, intent)
+
+    async def on_intent(self, turn_context: TurnContext, intent: Intent) -> None:
+        info = turn_info(turn_context)
+        t = info.t
+        name = intent.name
+        if name in self._by_intent:
+            await self._by_intent[name].on_intent(turn_context, intent)
+            return
+        if name == "help":
+            await send_card(turn_context, cards.help_card(t))
+        elif name == "cancel":
+            await turn_context.send_activity(t("OK, nothing to cancel. What else can I do for you?"))
+        elif name == "ask_code":
+            await turn_context.send_activity(t(
+                "Paste the error code or the error message you see, for example 0x87D1FDE8, -2016281112 or "
+                "\"Profile not managed\", and I'll explain it."))
+        elif name in _SMALLTALK:
+            await smalltalk.reply(turn_context, name)
+        elif name in ("sync", "sync_all"):
+            await self.start_sync(turn_context, intent.target, bulk=name == "sync_all")
+        elif name == "sync_status":
+            await self.sync_dialog.report_status(turn_context)
+        elif name == "troubleshoot":
+            if intent.target:
+                await self.troubleshoot.run(turn_context, followups.resolve_user_reference(info, intent.target))
+            else:
+                await turn_context.send_activity(t(
+                    "Which user? Type \"troubleshoot\" followed by their email address or name, for example "
+                    "\"troubleshoot alice@contoso.com\"."))
+        elif name == "who_synced" and intent.target:
+            await self.troubleshoot.who_synced(turn_context, followups.resolve_device_reference(info, intent.target))
+        elif name in _FOLLOWUPS:
+            await followups.handle(turn_context, intent, self)
+        elif name == "empty":
+            await send_card(turn_context, cards.help_card(t))
+        else:
+            await answer_lookup(turn_context, self.services)
+
+    async def start_sync(self, turn_context: TurnContext, target: str | None, *, bulk: bool = False,
+                         device_id: str | None = None) -> None:
+        info = turn_info(turn_context)
+        dc = await self.dialogs.create_context(turn_context)
+        await dc.cancel_all_dialogs()
+        if target:
+            target = followups.resolve_device_reference(info, target)
+            if target is None:
+                await turn_context.send_activity(info.t(
+                    "Whose device? Tell me the user first, for example \"sync alice@contoso.com's iPhone\"."))
+                return
+        await dc.begin_dialog(SyncDialog.__name__, {"target": target, "device_id": device_id, "bulk": bulk})
+
+    async def set_language(self, turn_context: TurnContext, lang: str | None) -> None:
+        info = turn_info(turn_context)
+        if lang is None:
+            card = cards.notice_card(info.t("Language"), info.t("Which language would you like?"), actions=[
+                cards.submit("English", {"action": "language", "lang": "en"}),
+                cards.submit("Français", {"action": "language", "lang": "fr"})])
+            await send_card(turn_context, card)
+            return
+        lang = lang if lang in ("en", "fr") else "en"
+        profile = await self.profile.get(turn_context, dict)
+        profile["lang"] = lang
+        await self.profile.set(turn_context, profile)
+        info.set_language(lang)
+        await turn_context.send_activity(info.t("OK, I'll answer in English from now on."))
+
+    async def _cancel_pending(self, turn_context: TurnContext, dc: Any, *, quiet: bool) -> None:
+        """Drop this member's pending question; a pending sync confirmation is withdrawn, not left usable."""
+        info = turn_info(turn_context)
+        confirmation = None
+        active = dc.active_dialog
+        if active is not None:
+            for instance in dc.stack:
+                values = (instance.state or {}).get("values") if isinstance(instance.state, dict) else None
+                if isinstance(values, dict) and values.get("confirmation"):
+                    confirmation = values["confirmation"]
+        await dc.cancel_all_dialogs()
+        if confirmation and self.services.sync is not None and info.caller is not None:
+            await self.services.sync.cancel(info.caller, confirmation)
+        if not quiet:
+            text = (info.t("OK, cancelled: nothing was synced.") if confirmation
+                    else info.t("OK, cancelled. What else can I do for you?"))
+            await turn_context.send_activity(text)
+
+    async def _choose_suggestion(self, turn_context: TurnContext, pending: dict[str, Any]) -> bool:
+        """The answer to "did you mean": a number, "none", or (False) a new message."""
+        info = turn_info(turn_context)
+        suggestions = pending.get("suggestions") or []
+        reply = info.text.strip().lower().rstrip(".!").removeprefix("#")
+        if reply.isdigit() and 1 <= int(reply) <= len(suggestions):
+            kind, entry_id = suggestions[int(reply) - 1]
+            entry = self.services.kb.get(kind, entry_id)
+            if entry is not None:
+                await send_entry(turn_context, entry, self.services)
+            return True
+        if info.intent.name == "cancel" or parse_yes_no(info.text) is False or reply in (
+                "none", "none of these", "none of them", "aucun", "aucune", "aucune de ces reponses",
+                "aucune de ces réponses", "rien", "0"):
+            await none_of_these(turn_context)
+            return True
+        return False
+
+    # -- card buttons (stateless: ids in card data are re-checked on the server) -----------------------
+    async def on_action(self, turn_context: TurnContext, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Run a button's action; returns a replacement card for Action.Execute where that makes sense."""
+        info = turn_info(turn_context)
+        t = info.t
+        data = {k: v if isinstance(v, str) else "" for k, v in data.items() if isinstance(k, str)}
+        action = data.get("action", "")
+        if action in self._by_action:
+            return await self._by_action[action].on_action(turn_context, data)
+        if action == "show":
+            entry = self.services.kb.get(str(data.get("kind", "")), str(data.get("id", "")))
+            if entry is None:
+                await turn_context.send_activity(t("That answer is no longer available. Please ask again."))
+            else:
+                await send_entry(turn_context, entry, self.services)
+            return None
+        if action == "none":
+            await none_of_these(turn_context)
+            return None
+        if action == "help":
+            await send_card(turn_context, cards.help_card(t))
+            return None
+        if action == "language":
+            await self.set_language(turn_context, str(data.get("lang", "en")))
+            return None
+        if action == "feedback":
+            await self.record_feedback(turn_context, str(data.get("answer", "")), str(data.get("reaction", "")))
+            if data.get("reaction") == "dislike":
+                await send_card(turn_context, cards.notice_card(
+                    t("Thanks for telling me"),
+                    t("Sorry this didn't help. Try rephrasing, or ask the helpdesk: a person will look at it."),
+                    actions=cards.dead_end_actions(t)))
+            else:
+                await turn_context.send_activity(t("Thanks for your feedback!"))
+            return None
+        if action in ("sync_start", "sync_pick"):
+            device_id = data.get("device_id") if action == "sync_pick" else None
+            await self.start_sync(turn_context, data.get("target") or None, device_id=device_id or None)
+            return None
+        if action == "sync_bulk_confirm":
+            return await self.sync_dialog.run_bulk(turn_context, str(data.get("confirmation", "")))
+        if action == "ticket_start":  # no ticket flow installed: say how to reach a person
+            await turn_context.send_activity(t("Please contact your IT helpdesk directly: I can't open tickets on "
+                                               "this installation yet."))
+            return None
+        if action == "sync_confirm":
+            return await self.sync_dialog.run_confirmed(turn_context, str(data.get("confirmation", "")))
+        if action == "sync_cancel":
+            return await self.sync_dialog.cancel(turn_context, str(data.get("confirmation", "")))
+        if action == "troubleshoot":
+            await self.troubleshoot.run(turn_context, str(data.get("user", "")))
+            return None
+        await turn_context.send_activity(t("That button is out of date. Please ask again."))
+        return None
+
+    async def on_invoke(self, turn_context: TurnContext) -> dict[str, Any]:
+        """An ``adaptiveCard/action`` invoke: the response body (a replacement card or a short message)."""
+        info = turn_info(turn_context)
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        turn_context.turn_state[QUIET_KEY] = data.get("action") in ("sync_confirm", "sync_cancel",
+                                                                   "sync_bulk_confirm") or (
+            data.get("action") in self._by_action)
+        card = await self.on_action(turn_context, data) if data.get("action") else None
+        if card is not None:
+            return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card}
+        return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": info.t("Done.")}
+
+
+async def none_of_these(turn_context: TurnContext) -> None:
+    t = turn_info(turn_context).t
+    await send_card(turn_context, cards.notice_card(
+        t("No problem"), t("Try rephrasing, paste the exact error code or message, or ask the helpdesk."),
+        actions=cards.dead_end_actions(t)))
+
+
+async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
+    await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+
+
+def typing() -> Activity:
+    return Activity(type=ActivityTypes.typing)
+
+
+__all__ = ["Flow", "Router", "TurnInfo", "none_of_these", "send_card"]
