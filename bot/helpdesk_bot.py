@@ -96,6 +96,8 @@ class HelpdeskBot(ActivityHandler):
             or "personal", subject=subject, images=_image_count(activity),
         )
         info.set_language(lang)
+        if activity.type == ActivityTypes.message and isinstance(activity.text, str):
+            activity.text = text  # prompts read the activity: "@Helpdesk 2" is "2"
         turn_context.turn_state[TURN_INFO_KEY] = info
         await super().on_turn(turn_context)
         try:

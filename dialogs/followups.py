@@ -74,6 +74,10 @@ async def handle(turn_context: TurnContext, intent: Intent, router: Router) -> N
         await router.sync_dialog.report_status(turn_context)
         return
     entry = entry_from_key(router.services.kb, subject.entry)
+    if entry is None and name == "followup_platform" and subject.unanswered:
+        await _platform_of_question(turn_context, subject.unanswered,
+                                    platform_of(intent.slots.get("platform", "")), router)
+        return
     if entry is None:
         await _nothing_in_play(turn_context, router)
         return
@@ -126,6 +130,25 @@ async def _platform(turn_context: TurnContext, entry: Entry, platform: str, rout
         actions=cards.dead_end_actions(t)))
 
 
+async def _platform_of_question(turn_context: TurnContext, question: str, platform: str, router: Router) -> None:
+    """The question just asked (that had no single answer), asked again about another platform."""
+    info = turn_info(turn_context)
+    words = _PLATFORM_WORDS.get(platform, (platform,))
+    others = [w for p, ws in _PLATFORM_WORDS.items() if p != platform for w in ws]
+    stripped = " ".join(w for w in question.split() if w.lower().strip("?,.!") not in others)
+    query = f"{stripped} {words[0]}"
+    result = router.services.matcher.lookup(query)
+    if result.matches:
+        await send_entry(turn_context, result.matches[0].entry, router.services)
+        return
+    for match in router.services.matcher.rank(query, limit=10):
+        text = _all_text(match.entry, info.lang).lower()
+        if any(re.search(rf"\b{re.escape(w)}", text) for w in words):
+            await send_entry(turn_context, match.entry, router.services)
+            return
+    await answer_lookup(turn_context, router.services, query)
+
+
 def _all_text(entry: Entry, lang: str) -> str:
     if isinstance(entry, FaqEntry):
         text = entry.texts[lang]
@@ -160,8 +183,8 @@ async def _explain(turn_context: TurnContext, entry: Entry, kb: Any) -> None:
     t = info.t
     title = entry.title(info.lang)
     if isinstance(entry, ErrorEntry):
-        body = t("**{message}** is what Intune reported. In plain words, here is what you can do:",
-                 message=title) + "\n\n" + plain_steps(entry, info.lang, kb)
+        body = t("**{reported}** is what Intune reported. In plain words, here is what you can do:",
+                 reported=title) + "\n\n" + plain_steps(entry, info.lang, kb)
     else:
         body = plain_steps(entry, info.lang, kb)
     await _send(turn_context, cards.notice_card(t("In plain words"), cards.clip(body),

@@ -116,6 +116,10 @@ class Router:
                 await turn_context.send_activity(info.t("OK, cancelled. What else can I do for you?"))
                 return
             flow_name = pending.get("flow")
+            if flow_name == "troubleshoot_user" and intent.name in ("lookup", "ack") and not has_code \
+                    and len(info.text.split()) <= 4:
+                await self.troubleshoot.run(turn_context, info.text.strip(" .!?"))
+                return
             if flow_name == "lookup":
                 if await self._choose_suggestion(turn_context, pending):
                     return
@@ -152,9 +156,9 @@ class Router:
             if intent.target:
                 await self.troubleshoot.run(turn_context, followups.resolve_user_reference(info, intent.target))
             else:
+                info.subject.pending = {"flow": "troubleshoot_user"}
                 await turn_context.send_activity(t(
-                    "Which user? Type \"troubleshoot\" followed by their email address or name, for example "
-                    "\"troubleshoot alice@contoso.com\"."))
+                    "Which user? Type their email address or name, for example \"alice@contoso.com\"."))
         elif name == "who_synced" and intent.target:
             await self.troubleshoot.who_synced(turn_context, followups.resolve_device_reference(info, intent.target))
         elif name in _FOLLOWUPS:

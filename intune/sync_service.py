@@ -242,11 +242,18 @@ class SyncService:
         own = await self._graph.list_user_devices(caller.aad_object_id)
         literal = [d for d in own if fold(d.name) == fold(target)]
         matches = literal or [d for d in own if device_matches(d, device_hint)]
-        if matches or not device_hint:
+        if literal or not device_hint:
+            return DeviceSearch(tuple(matches))
+        if matches and not _looks_like_a_name(device_hint):
             return DeviceSearch(tuple(matches))
         agent = await self._authz.agent_decision(caller)
         if not agent:
-            return DeviceSearch(())
+            return DeviceSearch(tuple(matches))
+        if matches:
+            # "DESKTOP-42" may start several devices' names, not only the agent's own: list them all.
+            others = await self._graph.find_devices(name=device_hint, name_prefix=True)
+            merged = {d.id: d for d in [*matches, *others]}
+            return DeviceSearch(tuple(merged.values()), as_agent=len(merged) > len(matches))
         found = await self._graph.find_devices(name=device_hint)
         if not found:
             found = await self._graph.find_devices(name=device_hint, name_prefix=True)
@@ -641,6 +648,11 @@ class SyncService:
             outcome.request_id,
         )
         return outcome
+
+
+def _looks_like_a_name(hint: str) -> bool:
+    """"DESKTOP-42", "LAB-W11": a device name or its start, not a kind of device ("iPhone", "laptop")."""
+    return any(c.isdigit() for c in hint) or "-" in hint
 
 
 def _minus(moment: datetime, seconds: float) -> datetime:
