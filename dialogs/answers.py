@@ -72,6 +72,8 @@ def _with_subject(services: Services, info: Any, text: str, result: LookupResult
     context = f"{text} {previous.title(info.lang)}"
     again = services.matcher.lookup(context)
     related = set(previous.related) if isinstance(previous, FaqEntry) else set()
+    if isinstance(previous, FaqEntry):  # the same topic counts as related ("who can use it?" after the portal)
+        related |= {e.id for e in services.kb.faq.values() if e.topic == previous.topic}
     if again.matches and again.matches[0].entry.id != previous.id:
         return LookupResult(text, again.matches[:1], (), truncated=result.truncated)
     # Suggestions: what relates to the answer just given first.

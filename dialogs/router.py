@@ -21,7 +21,7 @@ from botbuilder.dialogs import DialogSet
 from botbuilder.schema import Activity, ActivityTypes
 
 from dialogs import followups, smalltalk
-from dialogs.answers import answer_lookup, send_entry
+from dialogs.answers import answer_lookup, entry_from_key, send_entry
 from dialogs.services import Services
 from dialogs.sync_dialog import QUIET_KEY, REROUTE_KEY, SyncDialog
 from dialogs.troubleshoot import TroubleshootFlow
@@ -129,6 +129,12 @@ class Router:
         if has_code:
             await answer_lookup(turn_context, self.services)
             return
+        if intent.name in ("lookup", "ack") and (answer := parse_yes_no(info.text)) is not None:
+            # A yes or no with no question of mine waiting for this member (someone else's, or an old one).
+            await turn_context.send_activity(
+                info.t("OK. I have no question waiting for your answer: what can I do for you?") if answer
+                else info.t("OK, nothing to do then. What else can I do for you?"))
+            return
         await self.on_intent(turn_context, intent)
 
     async def on_intent(self, turn_context: TurnContext, intent: Intent) -> None:
@@ -173,6 +179,9 @@ class Router:
         info = turn_info(turn_context)
         dc = await self.dialogs.create_context(turn_context)
         await dc.cancel_all_dialogs()
+        if target and target.strip().lower() in ("it", "this one", "that one", "that device", "ca", "ça", "le",
+                                                  "la", "celui-la", "celui-là", "cet appareil", "this device"):
+            target = info.subject.device_name or info.subject.action_target or None
         if target:
             target = followups.resolve_device_reference(info, target)
             if target is None:
@@ -195,6 +204,9 @@ class Router:
         await self.profile.set(turn_context, profile)
         info.set_language(lang)
         await turn_context.send_activity(info.t("OK, I'll answer in English from now on."))
+        entry = entry_from_key(self.services.kb, info.subject.entry)
+        if entry is not None and info.subject.turn - info.subject.set_turn <= 2:
+            await send_entry(turn_context, entry, self.services)  # the answer just given, in the new language
 
     async def _cancel_pending(self, turn_context: TurnContext, dc: Any, *, quiet: bool) -> None:
         """Drop this member's pending question; a pending sync confirmation is withdrawn, not left usable."""

@@ -22,7 +22,7 @@ from botbuilder.dialogs import (
 from botbuilder.schema import Activity, ActivityTypes
 
 from dialogs.turn import turn_info
-from dialogs.understanding import parse_yes_no
+from dialogs.understanding import default_recognizer, parse_yes_no
 from intune.errors import GraphError, GraphForbidden, GraphNotFound, GraphThrottled, GraphTimeout
 from intune.models import Device
 from intune.sync_service import MAX_BULK, Confirmation, SyncOutcome, SyncService, SyncStatus
@@ -180,6 +180,20 @@ class SyncDialog(ComponentDialog):
             await step.context.send_activity(t("I couldn't find a user called {name}.", name=search.unknown_user))
             return await step.end_dialog()
         devices = list(search.devices)
+        target = options.get("target")
+        words = (target or "").split()
+        while not devices and search.user is None and search.refused is None and len(words) > 1:
+            # "mon ordi stp c urgent", "my laptop urgent": the words after the device are not its name.
+            words = words[:-1]
+            try:
+                search = await self.sync.devices_for(info.caller, " ".join(words))
+            except GraphError:
+                break
+            devices = list(search.devices)
+        if search.refused is not None:
+            await step.context.send_activity(
+                t("You can sync only your own devices. Helpdesk agents can sync other users' devices."))
+            return await step.end_dialog()
         if search.user is not None:
             info.subject.set_user(search.user.upn, search.user.display_name)
         note = ""
@@ -321,7 +335,7 @@ class SyncDialog(ComponentDialog):
         ids = step.values.get("device_ids")
         if not ids:
             return choice or None  # came from options or a single device
-        choice = choice.strip().rstrip(".!?")
+        choice = default_recognizer().core(fold(choice)) or choice.strip().rstrip(".!?")
         number = choice.lstrip("#").removeprefix("n°").strip()
         for prefix in ("number ", "numero ", "numéro ", "le ", "la ", "the "):
             if number.lower().startswith(prefix) and number[len(prefix):].strip().isdigit():

@@ -241,7 +241,7 @@ class SyncService:
 
         own = await self._graph.list_user_devices(caller.aad_object_id)
         literal = [d for d in own if fold(d.name) == fold(target)]
-        matches = literal or [d for d in own if device_matches(d, device_hint)]
+        matches = literal or _named(own, device_hint) or [d for d in own if device_matches(d, device_hint)]
         if literal or not device_hint:
             return DeviceSearch(tuple(matches))
         if matches and not _looks_like_a_name(device_hint):
@@ -648,6 +648,14 @@ class SyncService:
             outcome.request_id,
         )
         return outcome
+
+
+def _named(devices: list[Device], hint: str | None) -> list[Device]:
+    """Devices whose name holds a name-like hint as typed ("LAB-W11-01" is LAB-W11-010..019, not -001)."""
+    if not hint or not _looks_like_a_name(hint):
+        return []
+    wanted = fold(hint)
+    return [d for d in devices if wanted in fold(d.name)]
 
 
 def _looks_like_a_name(hint: str) -> bool:

@@ -55,6 +55,8 @@ class _Rule:
     priority: int
     lang: str
     pattern: re.Pattern[str]
+    max_words: int | None = None  # for patterns that look for words inside a message: only short messages
+    questions: bool = True  # False: a "contains" rule leaves a longer question alone ("merci, et pourquoi ... ?")
 
 
 class Recognizer:
@@ -77,11 +79,15 @@ class Recognizer:
                 for name, spec in (doc.get("intents") or {}).items():
                     priority = int(spec.get("priority", 50))
                     self.intents[name] = min(priority, self.intents.get(name, priority))
-                    for raw in spec.get("patterns", []) or []:
-                        try:
-                            rules.append(_Rule(name, priority, lang, re.compile(raw)))
-                        except re.error as exc:
-                            raise RecognizerError(f"{lang}: {name}: bad pattern {raw!r}: {exc}") from exc
+                    for key, max_words in (("patterns", None), ("contains", spec.get("max_words", 8))):
+                        for raw in spec.get(key, []) or []:
+                            if key == "contains":
+                                raw = rf".*\b(?:{raw})\b.*"
+                            try:
+                                rules.append(_Rule(name, priority, lang, re.compile(raw), max_words,
+                                                   bool(spec.get("questions", key == "patterns"))))
+                            except re.error as exc:
+                                raise RecognizerError(f"{lang}: {name}: bad pattern {raw!r}: {exc}") from exc
                     for example in spec.get("examples", []) or []:
                         examples[fold(str(example))] = name
         rules.sort(key=lambda r: r.priority)
@@ -146,7 +152,13 @@ class Recognizer:
         core = self.core(folded)
         candidates = [c for c in dict.fromkeys((core, self.repair(core), _EMOJI.sub(" ", folded).strip(_EDGE)))
                       if c]
+        words = len(folded.split())
+        question = "?" in folded and words > 4
         for rule in self.rules:
+            if rule.max_words is not None and words > rule.max_words:
+                continue
+            if question and not rule.questions:
+                continue
             for candidate in candidates:
                 m = rule.pattern.fullmatch(candidate)
                 if m is not None:
