@@ -71,17 +71,22 @@ def _with_subject(services: Services, info: Any, text: str, result: LookupResult
         return result
     context = f"{text} {previous.title(info.lang)}"
     again = services.matcher.lookup(context)
-    related = set(previous.related) if isinstance(previous, FaqEntry) else set()
-    if isinstance(previous, FaqEntry):  # the same topic counts as related ("who can use it?" after the portal)
-        related |= {e.id for e in services.kb.faq.values() if e.topic == previous.topic}
+    linked = set(previous.related) if isinstance(previous, FaqEntry) else set()
+    same_topic = ({e.id for e in services.kb.faq.values() if e.topic == previous.topic}
+                  if isinstance(previous, FaqEntry) else set())
+
+    def closeness(entry_id: str) -> int:  # 0: linked to the answer just given, 1: same topic, 2: other
+        return 0 if entry_id in linked else 1 if entry_id in same_topic else 2
+
     if again.matches and again.matches[0].entry.id != previous.id:
         return LookupResult(text, again.matches[:1], (), truncated=result.truncated)
     # Suggestions: what relates to the answer just given first.
     pool = list(result.suggestions) + [m for m in again.suggestions if m.entry not in
                                        {s.entry for s in result.suggestions}]
-    pool.sort(key=lambda m: (m.entry.id not in related, -m.score))
     pool = [m for m in pool if m.entry.id != previous.id]
-    if pool and pool[0].entry.id in related and (len(pool) == 1 or pool[1].entry.id not in related):
+    pool.sort(key=lambda m: (closeness(m.entry.id), -m.score))
+    if pool and closeness(pool[0].entry.id) < 2 and (
+            len(pool) == 1 or closeness(pool[1].entry.id) > closeness(pool[0].entry.id)):
         return LookupResult(text, (pool[0],), (), truncated=result.truncated)
     return LookupResult(text, (), tuple(pool[:3]), truncated=result.truncated)
 

@@ -36,6 +36,7 @@ class Subject:
     unanswered: str | None = None  # the last question the bot could not answer
     last_answers: list[str] = field(default_factory=list)  # titles of the last answers, newest last (tickets)
     pending: dict[str, Any] | None = None  # a question the bot asked this member: {"flow": ..., ...}
+    confirmation: str | None = None  # the sync confirmation this member was last shown (withdrawn on "cancel")
     turn: int = 0  # turns seen
     set_turn: int = 0  # the turn the subject was last set
     at: float = 0.0

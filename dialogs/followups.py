@@ -94,7 +94,7 @@ async def handle(turn_context: TurnContext, intent: Intent, router: Router) -> N
 async def _nothing_in_play(turn_context: TurnContext, router: Router) -> None:
     info = turn_info(turn_context)
     result = router.services.matcher.lookup(info.text)
-    if result.matches or result.suggestions:
+    if result.matches:
         await answer_lookup(turn_context, router.services)
         return
     t = info.t

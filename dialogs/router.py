@@ -211,13 +211,8 @@ class Router:
     async def _cancel_pending(self, turn_context: TurnContext, dc: Any, *, quiet: bool) -> None:
         """Drop this member's pending question; a pending sync confirmation is withdrawn, not left usable."""
         info = turn_info(turn_context)
-        confirmation = None
-        active = dc.active_dialog
-        if active is not None:
-            for instance in dc.stack:
-                values = (instance.state or {}).get("values") if isinstance(instance.state, dict) else None
-                if isinstance(values, dict) and values.get("confirmation"):
-                    confirmation = values["confirmation"]
+        confirmation = info.subject.confirmation
+        info.subject.confirmation = None
         await dc.cancel_all_dialogs()
         if confirmation and self.services.sync is not None and info.caller is not None:
             await self.services.sync.cancel(info.caller, confirmation)

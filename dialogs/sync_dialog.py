@@ -240,6 +240,7 @@ class SyncDialog(ComponentDialog):
         chosen = devices[:MAX_BULK]
         bulk_id = await self.sync.request_bulk_confirmation(info.caller, [d.id for d in chosen])  # type: ignore[union-attr,arg-type]
         step.values["bulk_confirmation"] = bulk_id
+        info.subject.confirmation = bulk_id
         step.values["device_ids"] = [d.id for d in devices]
         step.values["device_names"] = [d.name for d in devices]
         step.values["device_details"] = [{"os": d.operating_system, "model": d.model, "maker": d.manufacturer}
@@ -315,6 +316,7 @@ class SyncDialog(ComponentDialog):
             await send_card(step.context, cards.notice_card(title, body, color="Warning"))
             return await step.end_dialog()
         step.values["confirmation"] = confirmation.id
+        info.subject.confirmation = confirmation.id
         await send_card(step.context, confirm_card(t, confirmation))
         return await step.prompt(CONFIRM_PROMPT, PromptOptions(prompt=None))
 
@@ -367,6 +369,7 @@ class SyncDialog(ComponentDialog):
         quiet = bool(turn_context.turn_state.get(QUIET_KEY))
         if not quiet:
             await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        info.subject.confirmation = None
         outcome = await self.sync.confirm(info.caller, confirmation_id)
         title, body = outcome_text(t, outcome)
         card = done_card(t, title, body)
@@ -386,6 +389,7 @@ class SyncDialog(ComponentDialog):
 
     async def cancel(self, turn_context: TurnContext, confirmation_id: str) -> dict[str, Any]:
         info = turn_info(turn_context)
+        info.subject.confirmation = None
         if self.sync is not None and info.caller is not None:
             await self.sync.cancel(info.caller, confirmation_id)
         card = done_card(info.t, info.t("Sync cancelled"), info.t("OK, nothing was synced."))

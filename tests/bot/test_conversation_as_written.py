@@ -1,0 +1,195 @@
+"""Conversation as people write it (issue 12): language per message, small talk, follow-ups, commands typed
+loosely, group chats and channels, long pastes and images; EN and FR, through the real endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp.test_utils import TestClient
+
+from intune.demo_tenant import DEMO_IDS
+from intune.fake_graph import FakeGraphServer
+from tests.bot.conftest import Chat, action_data, texts
+
+NO_ANSWER = ("don't have an answer", "pas de réponse", "Did you mean", "Vouliez-vous dire")
+
+
+def _understood(shown: str) -> bool:
+    return not any(x in shown for x in NO_ANSWER)
+
+
+# -- 1. reply language per message -------------------------------------------------------------------
+async def test_a_french_message_under_an_english_teams_is_answered_in_french(alice: Chat) -> None:
+    shown = texts(await alice.say("bonjour, mon iphone affiche profil non géré, je fais quoi ?"))
+    assert "profil non géré" in shown.lower() and "profile not managed" not in shown.lower()
+    shown = texts(await alice.say("ok et c'est quoi 0x87D1FDE8 alors ?"))
+    assert "Que faire" in shown
+
+
+async def test_an_explicit_choice_wins_over_detection_until_changed(alice: Chat) -> None:
+    alice.locale = "fr-FR"
+    shown = texts(await alice.say("can you answer me in english from now on please"))
+    assert "English" in shown
+    shown = texts(await alice.say("mon pc affiche 0x87D13B72, c'est quoi ?"))
+    assert "What to do" in shown and "Que faire" not in shown
+    shown = texts(await alice.say("je comprends pas l'anglais, en français svp"))
+    assert "français" in shown
+    assert "Que faire" in texts(await alice.say("0x87D13B72"))
+
+
+async def test_short_and_neutral_messages_keep_the_conversation_language(alice: Chat) -> None:
+    await alice.say("bonjour, que veut dire l'erreur 0x87D1FDE8 sur mon ordinateur ?")
+    assert "Que faire" in texts(await alice.say("-2016330906"))
+    assert "Avec plaisir" in texts(await alice.say("ok merci"))
+
+
+# -- 2. courtesy and small talk --------------------------------------------------------------------
+async def test_thanks_goodbyes_emoji_and_questions_about_the_bot_get_natural_replies(alice: Chat) -> None:
+    for text in ("thanks a lot!", "👍", "bye for now", "ok cool"):
+        shown = texts(await alice.say(text))
+        assert shown and _understood(shown), text
+    shown = texts(await alice.say("are you a real person?"))
+    assert "bot" in shown and _understood(shown)
+    shown = texts(await alice.say("honestly you're useless"))
+    assert "helpdesk" in shown.lower()
+    assert any(a["action"] == "ticket_start" for a in action_data(await alice.say("you suck"), "ticket_start"))
+
+
+async def test_french_small_talk(alice: Chat) -> None:
+    alice.locale = "fr-FR"
+    assert "Bonjour" in texts(await alice.say("coucou 🙂"))
+    shown = texts(await alice.say("t'es qui toi ?"))
+    assert "bot" in shown and _understood(shown)
+    assert "plaisir" in texts(await alice.say("super merci, bonne soirée"))
+
+
+# -- 3. follow-ups -----------------------------------------------------------------------------------
+async def test_and_on_android_asks_the_same_question_for_another_platform(alice: Chat) -> None:
+    first = texts(await alice.say("why is reset passcode greyed out on my android device administrator phone"))
+    assert "Android" in first
+    shown = texts(await alice.say("and on an iPhone?"))
+    assert _understood(shown) and ("iOS" in shown or "iPhone" in shown)
+
+
+async def test_what_does_that_mean_explains_the_last_answer_in_plain_words(alice: Chat) -> None:
+    alice.locale = "fr-FR"
+    await alice.say("0x87d1fde8 sur mon pc")
+    shown = texts(await alice.say("ça veut dire quoi en gros ? je comprends rien"))
+    assert "En clair" in shown and _understood(shown)
+
+
+async def test_a_follow_up_with_nothing_in_play_says_so_in_context(alice: Chat) -> None:
+    shown = texts(await alice.say("what does that mean?"))
+    assert "not sure what this refers to" in shown
+    assert action_data(await alice.say("it keeps failing"), "ticket_start")
+
+
+async def test_sync_his_phone_after_troubleshooting_stays_on_that_user(agent: Chat) -> None:
+    assert "bob@contoso.com" in texts(await agent.say("troubleshoot bob"))
+    shown = texts(await agent.say("sync his pc"))
+    assert "DESKTOP-42B0B77" in shown and "DESKTOP-42HD001" not in shown
+    assert "nothing was synced" in texts(await agent.say("annule"))
+
+
+async def test_a_pronoun_with_nobody_in_play_never_reaches_another_users_device(agent: Chat) -> None:
+    shown = texts(await agent.say("sync her iphone"))
+    assert "Whose device" in shown
+    assert not action_data(await agent.say("yes"), "sync_confirm")
+
+
+async def test_is_it_done_and_cancel_inside_a_flow(alice: Chat) -> None:
+    await alice.say("sync my pc please")
+    shown = texts(await alice.say("yes"))
+    assert "Sync requested" in shown
+    shown = texts(await alice.say("did it go through?"))
+    assert "Last sync" in shown
+    await alice.say("sync the ipad")
+    shown = texts(await alice.say("hmm actually never mind"))
+    assert "nothing was synced" in shown
+
+
+async def test_who_synced_by_owner_names_the_devices_never_a_false_nobody(agent: Chat, alice: Chat) -> None:
+    await alice.say("sync my pc")
+    await alice.say("yes")
+    shown = texts(await agent.say("who synced alice's laptop?"))
+    assert "Alice Martin synced DESKTOP-42QX7T1" in shown
+    shown = texts(await agent.say("and her iphone?"))
+    assert "Alice's iPhone" in shown and "Nobody" not in shown
+
+
+# -- 4. commands as people type them -----------------------------------------------------------------
+async def test_typos_and_politeness_around_commands(agent: Chat) -> None:
+    assert "bob@contoso.com" in texts(await agent.say("troubelshoot bob"))
+    assert "bob@contoso.com" in texts(await agent.say("depaner bob stp"))
+    shown = texts(await agent.say("troubleshoot"))
+    assert "Which user" in shown or "Quel utilisateur" in shown
+    assert "chloe@contoso.com" in texts(await agent.say("chloe"))
+
+
+async def test_a_device_picked_by_its_everyday_name(client: TestClient) -> None:
+    bob = Chat(client, user=DEMO_IDS.bob, name="Bob Durand", locale="fr-FR", conversation="conv-bob")
+    shown = texts(await bob.say("peux-tu synchroniser mon téléphone pro steuplait"))
+    assert "Bob-Pixel8" in shown
+    shown = texts(await bob.say("le pixel 8"))
+    assert "Synchroniser Bob-Pixel8 maintenant" in shown
+
+
+async def test_an_ambiguous_prefix_gives_a_list_never_a_silent_pick(agent: Chat) -> None:
+    shown = texts(await agent.say("sync DESKTOP-42"))
+    assert "DESKTOP-42QX7T1" in shown and "DESKTOP-42B0B77" in shown and "DESKTOP-42HD001" in shown
+    assert "now?" not in shown
+
+
+async def test_bulk_requests_get_one_confirmation_for_several_devices(client: TestClient,
+                                                                     fake_graph: FakeGraphServer) -> None:
+    david = Chat(client, user=DEMO_IDS.david, name="David Lambert", conversation="conv-david")
+    replies = await david.say("please sync all of my lab machines")
+    shown = texts(replies)
+    assert "LAB-W11-001" in shown and "20" in shown
+    assert "no user named" not in shown
+    shown = texts(await david.say("yes"))
+    assert "Sync requested for 20 devices" in shown
+    await asyncio.sleep(0)
+    assert len(fake_graph.state.sync_calls) == 20
+
+
+async def test_an_end_user_cannot_bulk_sync_someone_else(alice: Chat, fake_graph: FakeGraphServer) -> None:
+    shown = texts(await alice.say("sync all of david's devices"))
+    assert "only your own" in shown
+    assert not fake_graph.state.sync_calls
+
+
+# -- 5. group chats and channels -----------------------------------------------------------------------
+async def test_in_a_group_each_member_answers_only_their_own_question(client: TestClient,
+                                                                      fake_graph: FakeGraphServer) -> None:
+    group = dict(conversation="19:group-1@thread.v2", conv_type="groupChat")
+    alice = Chat(client, conversation=group["conversation"])
+    david = Chat(client, user=DEMO_IDS.david, name="David Lambert", conversation=group["conversation"])
+    shown = texts(await alice.say("<at>Helpdesk</at> sync my device", conv_type="groupChat"))
+    assert "DESKTOP-42QX7T1" in shown
+    shown = texts(await alice.say("<at>Helpdesk</at> 2", conv_type="groupChat"))
+    assert "Sync Alice's iPhone now?" in shown
+    shown = texts(await david.say("<at>Helpdesk</at> yes", conv_type="groupChat"))
+    assert "Sync requested" not in shown and "nothing was synced" not in shown
+    assert not fake_graph.state.sync_calls
+    shown = texts(await alice.say("<at>Helpdesk</at> yes go ahead", conv_type="groupChat"))
+    assert "Sync requested for Alice's iPhone" in shown
+
+
+# -- 6. long pastes, 7. images ---------------------------------------------------------------------------
+async def test_a_code_on_the_last_line_of_a_long_paste_is_found(alice: Chat) -> None:
+    log = "\n".join(f"2025-03-04 08:12:{i % 60:02d}.886 INFO [Telemetry] event flushed ({i} items)"
+                    for i in range(120))
+    shown = texts(await alice.say(f"here is my company portal log:\n{log}\nApp install failed: 0x87D13B64"))
+    assert "-2016330908" in shown
+    assert "only its beginning" not in shown
+
+
+async def test_an_image_gets_asked_for_the_text_in_both_languages(alice: Chat) -> None:
+    image = [{"contentType": "image/png", "contentUrl": "https://example.invalid/s.png"}]
+    shown = texts(await alice.say("screenshot of the error below", attachments=image))
+    assert "can't read images" in shown
+    shown = texts(await alice.say("voilà la capture de l'erreur", attachments=image))
+    assert "lire les images" in shown
+    shown = texts(await alice.say("this is what it says: 0x87D13B6E", attachments=image))
+    assert "-2016330898" in shown
