@@ -49,6 +49,35 @@ def _norm_subcode(subcode: str) -> str:
     return "dcmo" + s if s.startswith("(") else s
 
 
+def _kind_files(folder: Path, kind: str) -> list[Path]:
+    """``errors.yaml`` then the per-table files ``errors-<table>.yaml`` (sorted): one kind may be split by table."""
+    return [folder / f"{kind}.yaml", *sorted(folder.glob(f"{kind}-*.yaml"))]
+
+
+def _read_kind(folder: Path, kind: str, *, lang: str | None = None) -> dict[str, Any]:
+    """One kind's data merged from its files: entries (a list, or a mapping per language) and families."""
+    merged: dict[str, Any] = {}
+    for file in _kind_files(folder, kind):
+        if not file.exists() and file.name != f"{kind}.yaml":
+            continue
+        doc = _read_yaml(file) or {}
+        if lang is not None and doc.get("language") != lang:
+            raise KnowledgeError(f"{file}: declares language {doc.get('language')!r}")
+        for key, value in doc.items():
+            if key not in merged:
+                merged[key] = value
+            elif isinstance(value, list) and isinstance(merged[key], list):
+                merged[key] = [*merged[key], *value]
+            elif isinstance(value, dict) and isinstance(merged[key], dict):
+                clash = set(value) & set(merged[key])
+                if clash:
+                    raise KnowledgeError(f"{file}: {key} already defined elsewhere: {sorted(clash)[:5]}")
+                merged[key] = {**merged[key], **value}
+            elif value != merged[key]:
+                raise KnowledgeError(f"{file}: {key!r} disagrees with the other {kind} files")
+    return merged
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     errors: dict[str, ErrorEntry]
@@ -65,17 +94,13 @@ class KnowledgeBase:
     def from_dir(cls, path: Path | str | None = None) -> KnowledgeBase:
         """Load ``<path>/{errors,enrollment,faq}.yaml`` and ``<path>/<lang>/*.yaml``."""
         root = Path(path) if path is not None else DATA_DIR
-        neutral = {kind: (_read_yaml(root / f"{kind}.yaml") or {}) for kind in KINDS}
+        neutral = {kind: _read_kind(root, kind) for kind in KINDS}
         per_lang: dict[str, dict[str, Any]] = {}
         commons: dict[str, dict[str, Any]] = {}
         for lang in LANGUAGES:
             per_lang[lang] = {}
             for kind in KINDS:
-                doc = _read_yaml(root / lang / f"{kind}.yaml") or {}
-                declared = doc.get("language")
-                if declared != lang:
-                    raise KnowledgeError(f"{root / lang / f'{kind}.yaml'}: declares language {declared!r}")
-                per_lang[lang][kind] = doc
+                per_lang[lang][kind] = _read_kind(root / lang, kind, lang=lang)
             common_path = root / lang / "_common.yaml"
             commons[lang] = (_read_yaml(common_path) or {}) if common_path.exists() else {}
         return cls.from_dicts(neutral, per_lang, commons)
@@ -102,7 +127,8 @@ class KnowledgeBase:
         for raw in (neutral.get("errors") or {}).get("entries") or []:
             eid = str(raw["id"])
             texts = {
-                lang: ErrorText(message=str(t["message"]).strip(), what_to_do=(t.get("what_to_do") or None))
+                lang: ErrorText(message=str(t["message"]).strip(), what_to_do=(t.get("what_to_do") or None),
+                                also=tuple(str(a).strip() for a in t.get("also") or ()))
                 for lang, t in texts_for("errors", eid).items()
             }
             if eid in errors:

@@ -27,7 +27,8 @@ _HEX = re.compile(r"(?<![0-9a-z])0x([0-9a-f]{1,8})(?![0-9a-z])", re.IGNORECASE)
 _BARE_HEX = re.compile(r"(?<![0-9a-z_-])([0-9a-f]{8})(?![0-9a-z_]|-[0-9a-f]{4}-)", re.IGNORECASE)
 _DECIMAL = re.compile(r"(?<![0-9a-z.,/-])([-−–]\s?)?(\d{5,10})(?![0-9a-z]|[.,/:]\d)", re.IGNORECASE)
 _SUBCODE = re.compile(r"(?<![a-z])(syncml|dcmo)\s*[(\[:#]?\s*(\d{3,4})\s*[)\]]?", re.IGNORECASE)
-_SYMBOL = re.compile(r"APP_CI_ENFORCEMENT_[A-Z_]+", re.IGNORECASE)
+# Windows app status symbols (APP_CI_ENFORCEMENT_...) and Windows enrollment symbols (MDMRegistration.h).
+_SYMBOL = re.compile(r"APP_CI_ENFORCEMENT_[A-Z_]+|(?<![A-Z_])M(?:ENROLL|REGISTER)_[ES]_[A-Z_]+", re.IGNORECASE)
 _CODE_CHARS = re.compile(r"[\d_]")
 # Windows app status numbers (10, 20 ... 130) are small and common, so they are read as codes only
 # next to a status word and in a message about apps or installs ("app install status 60").
@@ -54,7 +55,7 @@ class CodeMention:
 
     ``candidates`` lists the signed codes the text could mean, most likely first (a bare
     ``80180014`` may be hex or decimal); ``subcode`` is set for ``SyncML(404)``-style mentions
-    (normalised to ``syncml(404)`` / ``dcmo(1400)``), ``symbol`` for Windows app status symbols and
+    (normalised to ``syncml(404)`` / ``dcmo(1400)``), ``symbol`` for Windows app status and enrollment symbols and
     ``app_status`` for a Windows app status number named in context.
     """
 

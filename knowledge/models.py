@@ -13,8 +13,11 @@ LANGUAGES: tuple[str, ...] = ("en", "fr")
 
 @dataclass(frozen=True, slots=True)
 class ErrorText:
+    """``also``: other official wordings of the same error (another page's table), matched like the message."""
+
     message: str
     what_to_do: str | None = None
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,6 +163,8 @@ def _choice_texts(entry: Entry) -> Iterable[tuple[str, float]]:
             title = _SENTENCE_END.split(message, maxsplit=1)[0]
             if title != message and len(title.split()) >= 2:
                 yield title, 1.0
+            for other in entry.texts[lang].also:
+                yield other, 1.0
         elif entry.kind == "enrollment":
             yield entry.texts[lang].name, 1.0  # type: ignore[union-attr]
             yield entry.texts[lang].details, 0.85  # type: ignore[union-attr]
