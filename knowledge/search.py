@@ -25,6 +25,11 @@ How a query is read, in order:
    long question, when it clearly leads on several words, or leads less but on more evidence
    words than the runner-up; all entries sharing the best text when several codes carry the
    same message; a short "did you mean" list from ``SUGGEST_AT``; nothing below.
+5. A long post (``_LONG_TOKENS`` content words or more) that names device management (the
+   languages' ``domain_words``) and got no answer is read by its parts (:func:`knowledge.text.salient_parts`):
+   a quoted message that is confidently one entry the whole post also ranks near the top is the
+   answer; otherwise, if the whole post offered nothing, the best three entries of the post and its
+   parts that clear ``_LONG_SUGGEST_AT`` on enough of their own words are offered.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from rapidfuzz import fuzz, process
 from knowledge.catalogue import KnowledgeBase
 from knowledge.codes import find_codes
 from knowledge.models import LANGUAGES, Entry, ErrorEntry, FaqEntry, LookupResult, Match
-from knowledge.text import Vocabulary, fold
+from knowledge.text import Vocabulary, fold, salient_parts
 
 __all__ = ["ANSWER_AT", "MARGIN", "SUGGEST_AT", "Matcher"]
 
@@ -95,6 +100,13 @@ _AHEAD_EVIDENCE = 1.0  # ...with this many more evidence words than the runner-u
 _EXACT_COVER = 0.9  # a query that is an entry's whole text, typos aside...
 _EXACT_GAP = 0.05  # ...is that entry when the runner-up's text has words beyond it (or lacks one of it)
 _EXACT_REST = 0.2  # ...(what its text does not explain is at most this share of the query's weight)
+# Long posts (see Matcher._by_parts).
+_LONG_TOKENS = 12  # from this many content words a post is read by its parts too
+_PART_AGREE = 5  # a part's confident answer stands when the whole post ranks it among this many
+_PART_POOL = 10  # a part's entries are offered when the whole post ranks them among this many
+_LONG_SUGGEST_AT = 38.0  # the floor for offering an entry on a long post...
+_LONG_EVIDENCE = 3.0  # ...when it uses this many of the post's words
+_PART_EVIDENCE = 2.0  # ...or this many of a part's
 
 # Words that say which kind of entry a query is about; they count for the query but are not
 # required of the entry ("enrollment error Device cap reached", "waiting for content (app status)").
@@ -324,6 +336,8 @@ class Matcher:
                                 len(query) > CODE_CHARS)
         scored, weights, tokens = self._score(text)
         matches, suggestions = self._decide(scored, weights, tokens)
+        if not matches and len(tokens) >= _LONG_TOKENS and self.vocab.names_domain(tokens):
+            matches, suggestions = self._by_parts(text, scored, suggestions)
         return LookupResult(query, tuple(matches), tuple(suggestions), truncated=truncated)
 
     def rank(self, query: str, limit: int = 10) -> list[Match]:
@@ -608,6 +622,45 @@ class Matcher:
             # ...and when it leads less, but on evidence: more of the question's words are its own.
             return answer, []
         return [], suggestions
+
+    def _by_parts(self, text: str, whole: list[_Scored], offered: list[Match]) -> tuple[list[Match], list[Match]]:
+        """A long post about device management (it names the domain: Intune, wipe, enrollment
+        restriction...) with no confident answer, read by its parts (quoted messages, the sentences
+        that ask, the title).
+
+        A quoted message that is confidently one entry answers when the whole post also ranks that
+        entry near the top (a title or a question alone answered wrongly on real posts: "Unable to
+        sign in" is many things). Otherwise, when the whole post offered nothing, the best three
+        entries are offered, each clearing a lower floor on enough words of its own: from the whole post, or from a part when the post also
+        ranks the entry (the story still counts a little: "can't log in to Outlook after changing
+        the password" is not a passcode question because one of its sentences says "password").
+        """
+        near = {(s.entry.id, s.entry.kind) for s in whole[:_PART_AGREE]}
+        ranked_whole = {(s.entry.id, s.entry.kind) for s in whole[:_PART_POOL]}
+        pool: dict[tuple[str, str], _Scored] = {}
+
+        def pool_add(s: _Scored, evidence: float) -> None:
+            key = (s.entry.id, s.entry.kind)
+            if s.score >= _LONG_SUGGEST_AT and s.strong >= evidence and (
+                    key not in pool or pool[key].score < s.score):
+                pool[key] = s
+
+        for s in whole[:_SHOWN * 2]:
+            pool_add(s, _LONG_EVIDENCE)
+        for part in salient_parts(text):
+            scored, weights, tokens = self._score(part.text)
+            if not scored:
+                continue
+            matches, _ = self._decide(scored, weights, tokens)
+            if part.kind == "quote" and matches and (matches[0].entry.id, matches[0].entry.kind) in near:
+                return matches, []  # a message quoted as it appeared, and the post agrees
+            for s in scored[:_SHOWN]:
+                if (s.entry.id, s.entry.kind) in ranked_whole:
+                    pool_add(s, _PART_EVIDENCE)
+        if offered:
+            return [], offered  # the whole post already came close enough to offer its best three
+        ranked = sorted(pool.values(), key=_SCORE, reverse=True)
+        return [], [Match(s.entry, s.score) for s in ranked[:_SHOWN]]
 
     def _other_platform(self, scored: _Scored | Match, asked: set[str]) -> bool:
         """Whether the entry is about other platforms only than those ``asked`` about."""

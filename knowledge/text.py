@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 
-__all__ = ["Vocabulary", "fold", "stem"]
+__all__ = ["Part", "Vocabulary", "fold", "salient_parts", "stem"]
 
 _Phrase = tuple[int, int, tuple[str, ...], str]  # declaration order, anchor's place, words, wording
 
@@ -143,6 +143,8 @@ class Vocabulary:
     weak_words: frozenset[str] = frozenset()
     rules: Mapping[str, str] = field(default_factory=dict)
     chatter: frozenset[str] = frozenset()
+    # Phrases (as tokens) that say a text is about device management (see names_domain).
+    domain: tuple[tuple[str, ...], ...] = ()
     _rule_sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
     _chatter_sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
     # Every rule of several words, found from any of its content words: word -> shapes (the word's
@@ -158,6 +160,7 @@ class Vocabulary:
         skip: set[str] = set()
         keep: set[str] = set()
         weak: list[str] = []
+        domain: list[str] = []
         phrases: list[str] = []
         raw_edges: list[tuple[str, str]] = []
         raw_expansions: list[tuple[str, str]] = []
@@ -170,6 +173,7 @@ class Vocabulary:
                 weak.extend(fold(str(word)).split())
             for phrase in common.get("skip_phrases", []) or []:  # type: ignore[union-attr]
                 phrases.append(fold(str(phrase)))
+            domain.extend(str(p) for p in common.get("domain_words", []) or [])  # type: ignore[union-attr]
             for canonical, variants in (common.get("synonyms", {}) or {}).items():  # type: ignore[union-attr]
                 raw_edges.extend((str(canonical), str(v)) for v in variants)
             for phrase, meaning in (common.get("expansions", {}) or {}).items():  # type: ignore[union-attr]
@@ -201,7 +205,7 @@ class Vocabulary:
                     rules[again] = wording
         chatter = frozenset(p for p in phrases if p)
         rule_sizes, chatter_sizes = _sizes(rules), _sizes(chatter)
-        vocab = cls(frozenset(skip), whole, frozenset(), rules, chatter, rule_sizes, chatter_sizes)
+        vocab = cls(frozenset(skip), whole, frozenset(), rules, chatter, (), rule_sizes, chatter_sizes)
         # Weak words are known by the wording their synonyms rewrite them to ("après" -> "after").
         weak_tokens = frozenset(t for w in weak for t in vocab.canonical(w).split())
         by_word: dict[str, dict[tuple[int, int], dict[str, list[_Phrase]]]] = {}
@@ -217,7 +221,9 @@ class Vocabulary:
         phrases = {w: tuple((at, size, {k: tuple(v) for k, v in by_initials.items()})
                             for (at, size), by_initials in shapes.items())
                    for w, shapes in by_word.items()}
-        return cls(frozenset(skip), whole, weak_tokens, rules, chatter, rule_sizes, chatter_sizes, phrases)
+        named = tuple(dict.fromkeys(t for t in (tuple(w for w in vocab.canonical(fold(p)).split() if w not in skip)
+                                                  for p in domain) if t))
+        return cls(frozenset(skip), whole, weak_tokens, rules, chatter, named, rule_sizes, chatter_sizes, phrases)
 
     def surface(self, text: str) -> dict[str, tuple[str, ...]]:
         """Words of a raw text as written (whole and stemmed), each with the tokens it becomes.
@@ -283,6 +289,11 @@ class Vocabulary:
         skip = self.skip_words
         return tuple(dict.fromkeys(t for t in words if t not in skip))
 
+    def names_domain(self, tokens: Iterable[str]) -> bool:
+        """Whether query ``tokens`` name device management (a domain phrase, all its words present)."""
+        present = set(tokens)
+        return any(all(w in present for w in phrase) for phrase in self.domain)
+
     def _as_typed(self, folded: str) -> dict[str, str]:
         """Stemmed word -> the word as typed, for the words the stemmer cut."""
         return {cut: w for w in folded.split() if w not in self.keep_words and (cut := stem(w)) != w}
@@ -329,3 +340,49 @@ def _one_typo(word: str, meant: str) -> bool:
         return False
     edits = 1 if len(meant) < 7 else 2
     return abs(len(word) - len(meant)) <= edits and OSA.distance(word, meant, score_cutoff=edits) <= edits
+
+
+# -- long posts: the parts that say what is asked ---------------------------------------------------
+# A long post (a forum or GitHub question) is mostly story; what identifies the entry is in a few
+# parts: an error message quoted as it appeared, the sentence that asks, and the title line.
+_QUOTED = re.compile(r'"([^"\n]{6,300})"|“([^”\n]{6,300})”|«\s*([^»\n]{6,300}?)\s*»|'
+                     r"(?<![A-Za-z])'([^'\n]{12,200})'(?![A-Za-z])")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*")
+_ASKING = re.compile(r"^(?:how|why|what|where|which|who|can|could|is|are|does|do|did|should|will|would|"
+                     r"any|anyone|pourquoi|comment|quand|quel|quelle|quels|quelles|est-ce|peut|peux|puis|"
+                     r"faut-il|o[uù])\b", re.IGNORECASE)
+_MAX_PARTS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A salient part of a long post: ``kind`` is "quote" (a message as it appeared), "question"
+    (a sentence that asks) or "title" (the first line, which on a forum names the problem)."""
+
+    text: str
+    kind: str
+
+
+def salient_parts(text: str) -> list[Part]:
+    """The parts of a long post that weigh more than its story, most telling first, each once:
+    quoted messages, then the sentences that ask, then the title. Empty for a one-sentence text."""
+    sentences = [s.strip() for s in _SENTENCES.split(text) if s and len(s.split()) >= 2]
+    out: list[Part] = []
+    seen: set[str] = set()
+
+    def add(part: str, kind: str) -> None:
+        key = fold(part)
+        if len(key.split()) >= 2 and key not in seen and key != fold(text):
+            seen.add(key)
+            out.append(Part(part.strip(), kind))
+
+    for m in _QUOTED.finditer(text):
+        quoted = next(g for g in m.groups() if g)
+        if len(quoted.split()) >= 3:
+            add(quoted, "quote")
+    if len(sentences) > 1:
+        for s in sentences:
+            if s.endswith("?") or _ASKING.match(s):
+                add(s, "question")
+        add(sentences[0], "title")
+    return out[:_MAX_PARTS]
