@@ -125,6 +125,21 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Families whose messages are generic ("Access denied", "Element not found", "Internal server error"): a
+# message of theirs is given as the answer only when the query also names where it appears; otherwise it is
+# offered. Their codes are always answered exactly.
+_CONTEXT_WORDS: dict[str, tuple[str, ...]] = {
+    "ade-token-sync": ("token", "jeton", "ade", "dep", "abm", "asm", "apple", "business", "school", "enrollment",
+                       "program", "programme", "sync", "synchronisation"),
+    "windows-enrollment": ("windows", "enrollment", "enroll", "inscription", "inscrire", "mdm", "autopilot", "entra",
+                           "aad", "azure", "comanagement", "cogestion", "hybrid", "hybride", "join",
+                           "joined", "jonction", "intune", "pc", "laptop", "computer", "ordinateur", "portable",
+                           "sccm", "configmgr"),
+    "pc-client-enrollment": ("client", "agent", "software", "logiciel", "installer", "install", "installation", "pc",
+                             "computer", "ordinateur", "enrollment", "enroll", "inscription", "intune"),
+}
+
+
 # Platforms a query or an entry can be about. An entry whose own texts name only other platforms
 # than the one asked about is offered, not given: "reset the passcode on an iPhone" is not the
 # Android work-profile passcode question, however many words they share.
@@ -287,6 +302,8 @@ class Matcher:
             for k in kinds
         }
         self._kind_names = kinds
+        self._context = {fam: frozenset(t for w in words for t in self.vocab.tokens(w))
+                         for fam, words in _CONTEXT_WORDS.items()}
         self._kind_tokens = frozenset().union(*self._kind_words.values())
         self._entry_index = {(e.id, e.kind): ei for ei, e in enumerate(self._entries)}
         # The platforms each entry's own texts name (not its answer's, which may compare platforms).
@@ -610,6 +627,8 @@ class Matcher:
         runner = rest[0] if rest else None
         lead = top.score - runner.score if runner is not None else top.score
         answer = [Match(s.entry, s.score) for s in group]
+        if self._needs_context(top.entry, tokens):
+            return [], suggestions  # a generic message, and the query does not say where it appeared
         if top.score >= ANSWER_AT and (lead >= MARGIN or (runner and (
                 self._leads(top, runner, weights, tokens) or self._is_the_text(top, runner, weights, tokens)))):
             return answer, []
@@ -661,6 +680,11 @@ class Matcher:
             return [], offered  # the whole post already came close enough to offer its best three
         ranked = sorted(pool.values(), key=_SCORE, reverse=True)
         return [], [Match(s.entry, s.score) for s in ranked[:_SHOWN]]
+
+    def _needs_context(self, entry: Entry, tokens: list[str]) -> bool:
+        """Whether ``entry`` is a generic message of a family that must be named in the query to be the answer."""
+        context = self._context.get(entry.family) if isinstance(entry, ErrorEntry) else None
+        return context is not None and context.isdisjoint(tokens)
 
     def _other_platform(self, scored: _Scored | Match, asked: set[str]) -> bool:
         """Whether the entry is about other platforms only than those ``asked`` about."""

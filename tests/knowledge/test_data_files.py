@@ -16,7 +16,7 @@ from knowledge.codes import to_hex
 TABLE_FILES = sorted(p.name for p in DATA_DIR.glob("errors-*.yaml"))
 # Families added from the official tables: they also carry what an end user can do alone.
 TABLE_FAMILIES = {"windows-enrollment", "android-app-install", "ios-app-install", "windows-app-install",
-                  "macos-app-install", "pc-client-enrollment", "enrollment-message"}
+                  "macos-app-install", "pc-client-enrollment", "enrollment-message", "ios-enrollment", "ade-token-sync"}
 
 
 def _load(path: Path) -> dict:
@@ -96,3 +96,22 @@ def test_a_code_next_to_the_official_ones_is_still_unknown(matcher: Matcher) -> 
     for near in ("0x80180032", "0x87D13BA9", "0xC7D14FBF"):
         result = matcher.lookup(f"got {near}")
         assert not result.matches and result.unknown_codes, near
+
+
+@pytest.mark.parametrize("query", ["access denied when I open sharepoint", "internal server error on our website",
+                                   "accès refusé", "element not found", "cursor expired in SQL", "not enough memory"])
+def test_a_generic_official_message_is_not_the_answer_to_any_question_that_uses_its_words(
+        matcher: Matcher, query: str) -> None:
+    assert matcher.lookup(query).matches == ()
+
+
+@pytest.mark.parametrize(
+    ("query", "entry_id"),
+    [("ADE token sync says access denied", "ade-access-denied"),
+     ("enrollment program token: Terms and conditions not accepted", "ade-terms-not-accepted"),
+     ("autopilot enrollment: the user canceled the operation", str(-2145910742)),
+     ("User Name Not Recognized. This user account is not authorized to use Microsoft Intune.",
+      "user-name-not-recognized")],
+)
+def test_the_same_messages_are_answered_where_they_appear(matcher: Matcher, query: str, entry_id: str) -> None:
+    assert [m.id for m in matcher.lookup(query).matches][:1] == [entry_id]
