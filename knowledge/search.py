@@ -103,6 +103,7 @@ _EXACT_REST = 0.2  # ...(what its text does not explain is at most this share of
 # Long posts (see Matcher._by_parts).
 _LONG_TOKENS = 12  # from this many content words a post is read by its parts too
 _PART_AGREE = 5  # a part's confident answer stands when the whole post ranks it among this many
+_TELLING = ("quote", "reported")  # parts that may answer: a message as it appeared, quoted or told
 _PART_POOL = 10  # a part's entries are offered when the whole post ranks them among this many
 _LONG_SUGGEST_AT = 38.0  # the floor for offering an entry on a long post...
 _LONG_EVIDENCE = 3.0  # ...when it uses this many of the post's words
@@ -147,6 +148,17 @@ _PLATFORMS: dict[str, tuple[str, ...]] = {
     "apple": ("ios", "ipados", "iphone", "ipad", "apple", "macos", "mac"),
     "android": ("android",),
     "windows": ("windows", "win32"),
+}
+
+
+# Families whose every entry is about one platform, though its message may not name it ("The user has already
+# enrolled too many devices" is a Windows enrollment value, not the answer for an Android phone).
+_FAMILY_PLATFORMS: dict[str, frozenset[str]] = {
+    "windows-enrollment": frozenset({"windows"}), "pc-client-enrollment": frozenset({"windows"}),
+    "windows-app-install": frozenset({"windows"}), "windows-app-status": frozenset({"windows"}),
+    "android-app-install": frozenset({"android"}), "ios-app-install": frozenset({"apple"}),
+    "macos-app-install": frozenset({"apple"}), "ios-enrollment": frozenset({"apple"}),
+    "ade-token-sync": frozenset({"apple"}), "ios-service": frozenset({"apple"}),
 }
 
 
@@ -310,7 +322,8 @@ class Matcher:
         self._platform_of = {t: name for name, words in _PLATFORMS.items() for w in words for t in self.vocab.tokens(w)}
         self._entry_platforms = [
             frozenset(self._platform_of[t] for t, weight in bag.items() if weight >= 1.0 and t in self._platform_of)
-            for bag in self._bags]
+            | _FAMILY_PLATFORMS.get(getattr(entry, "family", ""), frozenset())
+            for entry, bag in zip(self._entries, self._bags, strict=True)]
         entry_kind = [kinds.index(_kind_key(e)) for e in self._entries]
         self._choice_kind = [entry_kind[c.entry] for c in self._choices]
         self._entry_kind = entry_kind
@@ -671,7 +684,7 @@ class Matcher:
             if not scored:
                 continue
             matches, _ = self._decide(scored, weights, tokens)
-            if part.kind == "quote" and matches and (matches[0].entry.id, matches[0].entry.kind) in near:
+            if part.kind in _TELLING and matches and (matches[0].entry.id, matches[0].entry.kind) in near:
                 return matches, []  # a message quoted as it appeared, and the post agrees
             for s in scored[:_SHOWN]:
                 if (s.entry.id, s.entry.kind) in ranked_whole:

@@ -351,12 +351,16 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*")
 _ASKING = re.compile(r"^(?:how|why|what|where|which|who|can|could|is|are|does|do|did|should|will|would|"
                      r"any|anyone|pourquoi|comment|quand|quel|quelle|quels|quelles|est-ce|peut|peux|puis|"
                      r"faut-il|o[uù])\b", re.IGNORECASE)
+# A message reported without quotes: what follows "says", "shows", "error:" up to the end of its sentence.
+_REPORTED = re.compile(r"\b(?:says?|saying|said|shows?|showing|reads?|displays?|message|error|erreur|affiche|indique|"
+                       r"dit)\s*[:,-]?\s+(?:that\s+|que\s+|qu')?([^.!?\n]{12,200})", re.IGNORECASE)
 _MAX_PARTS = 6
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """A salient part of a long post: ``kind`` is "quote" (a message as it appeared), "question"
+    """A salient part of a long post: ``kind`` is "quote" (a message as it appeared), "reported" (a
+    message told without quotes: "the Company Portal says his account is not licensed"), "question"
     (a sentence that asks) or "title" (the first line, which on a forum names the problem)."""
 
     text: str
@@ -365,7 +369,7 @@ class Part:
 
 def salient_parts(text: str) -> list[Part]:
     """The parts of a long post that weigh more than its story, most telling first, each once:
-    quoted messages, then the sentences that ask, then the title. Empty for a one-sentence text."""
+    quoted messages, reported ones, then the sentences that ask, then the title. Empty for a one-sentence text."""
     sentences = [s.strip() for s in _SENTENCES.split(text) if s and len(s.split()) >= 2]
     out: list[Part] = []
     seen: set[str] = set()
@@ -380,6 +384,9 @@ def salient_parts(text: str) -> list[Part]:
         quoted = next(g for g in m.groups() if g)
         if len(quoted.split()) >= 3:
             add(quoted, "quote")
+    for m in _REPORTED.finditer(text):
+        if len(m.group(1).split()) >= 3:
+            add(m.group(1), "reported")
     if len(sentences) > 1:
         for s in sentences:
             if s.endswith("?") or _ASKING.match(s):

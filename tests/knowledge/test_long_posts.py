@@ -81,3 +81,28 @@ def test_a_long_post_that_names_no_device_management_gets_no_low_floor_offer(mat
 def test_a_long_post_about_something_else_is_still_declined(matcher: Matcher) -> None:
     result = matcher.lookup(OUTLOOK_STORY)
     assert (result.matches, result.suggestions) == ((), ())
+
+
+def test_a_message_told_without_quotes_is_a_part() -> None:
+    post = ("Our new hire cannot enroll his iPhone. The Company Portal says his account is not licensed or could not "
+            "be found, but he has an E3 license assigned since Monday. Do we need something else?")
+    parts = salient_parts(post)
+    assert parts[0].kind == "reported"
+    assert parts[0].text.startswith("his account is not licensed or could not be found")
+
+
+def test_a_told_message_in_a_long_post_is_offered_first(matcher: Matcher) -> None:
+    post = ("Our new hire cannot enroll his iPhone. The Company Portal says his account is not licensed or could not "
+            "be found, but he has an E3 license assigned since Monday. Do we need something else?")
+    result = matcher.lookup(post)
+    assert not result.matches
+    assert [m.id for m in result.suggestions][:1] == ["user-not-found-or-licensed"]
+
+
+def test_an_entry_of_another_platform_is_not_the_answer_for_the_platform_asked_about(matcher: Matcher) -> None:
+    """0x80180013's message (too many devices) is a Windows enrollment value: not the answer for an Android phone."""
+    post = ("A user tries to enroll her Android phone in the Company Portal and gets an error saying she has "
+            "enrolled too many devices. She only has one phone and a laptop. What is going on?")
+    result = matcher.lookup(post)
+    assert not result.matches
+    assert result.suggestions and result.suggestions[0].id != str(-2145910765)
