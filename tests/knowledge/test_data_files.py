@@ -16,7 +16,7 @@ from knowledge.codes import to_hex
 TABLE_FILES = sorted(p.name for p in DATA_DIR.glob("errors-*.yaml"))
 # Families added from the official tables: they also carry what an end user can do alone.
 TABLE_FAMILIES = {"windows-enrollment", "android-app-install", "ios-app-install", "windows-app-install",
-                  "macos-app-install", "pc-client-enrollment", "enrollment-message", "ios-enrollment", "ade-token-sync"}
+                  "macos-app-install", "pc-client-enrollment", "enrollment-message", "ios-enrollment", "ade-token-sync", "autopilot-import"}
 
 
 def _load(path: Path) -> dict:
