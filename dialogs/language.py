@@ -22,5 +22,7 @@ def choose_language(chosen: str | None, text: str, conversation: str | None, loc
     current = conversation if conversation in ("en", "fr") else negotiate(locale)
     vocabulary = default_recognizer().vocabulary
     if len(text.split()) < SHORT_WORDS:  # "merci", "le pc": keep it, unless the evidence is strong ("dépanner")
-        return detect(text, vocabulary, margin=1.5) or current
+        # A member's first words in a conversation set its language when they say anything ("and 0x87D136B5?").
+        margin = 1.0 if conversation not in ("en", "fr") else 1.5
+        return detect(text, vocabulary, margin=margin) or current
     return detect(text, vocabulary) or current

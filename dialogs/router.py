@@ -13,6 +13,7 @@ Each member of a group chat has their own pending questions and subject (private
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ from dialogs.services import Services
 from dialogs.sync_dialog import QUIET_KEY, REROUTE_KEY, SyncDialog
 from dialogs.troubleshoot import TroubleshootFlow
 from dialogs.turn import TurnInfo, turn_info
-from dialogs.understanding import Intent, parse_yes_no
+from dialogs.understanding import Intent, default_recognizer, parse_yes_no
 from knowledge import find_codes
 from presentation import cards
 
@@ -37,6 +38,7 @@ _INTERRUPTING = frozenset({
     "help", "language_en", "language_fr", "language_menu", "cancel", "ask_code", "sync", "sync_all", "sync_status",
     "troubleshoot", "who_synced", "greeting", "identity", "frustration",
 })
+_DEVICE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[A-Z0-9-]*\d[A-Z0-9-]*", re.IGNORECASE)
 _SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "ack", "identity", "frustration"})
 _FOLLOWUPS = frozenset({"followup_platform", "followup_explain", "followup_still", "followup_self",
                         "followup_other"})
@@ -129,6 +131,12 @@ class Router:
         if has_code:
             await answer_lookup(turn_context, self.services)
             return
+        if ((intent.name == "lookup" and info.subject.action == "sync" and _DEVICE_NAME.fullmatch(info.text.strip()))
+                or (intent.name == "lookup" and info.subject.action == "sync"
+                and _DEVICE_NAME.fullmatch(default_recognizer().core(info.text.lower()).upper()))):
+            # "LAB-W11-060 then" right after a sync request: that device
+            await self.start_sync(turn_context, _DEVICE_NAME.search(info.text.upper()).group(0))
+            return
         if intent.name in ("lookup", "ack") and (answer := parse_yes_no(info.text)) is not None:
             # A yes or no with no question of mine waiting for this member (someone else's, or an old one).
             await turn_context.send_activity(
@@ -156,6 +164,8 @@ class Router:
             await smalltalk.reply(turn_context, name)
         elif name in ("sync", "sync_all"):
             await self.start_sync(turn_context, intent.target, bulk=name == "sync_all")
+        elif name == "sync_status" and info.subject.action != "sync" and len(info.text.split()) <= 2:
+            await smalltalk.reply(turn_context, "ack")  # "alors ?", "done?" with no sync in play
         elif name == "sync_status":
             await self.sync_dialog.report_status(turn_context)
         elif name == "troubleshoot":
@@ -217,7 +227,7 @@ class Router:
         if confirmation and self.services.sync is not None and info.caller is not None:
             await self.services.sync.cancel(info.caller, confirmation)
         if not quiet:
-            text = (info.t("OK, cancelled: nothing was synced.") if confirmation
+            text = (info.t("OK, cancelled: nothing was synced on your device.") if confirmation
                     else info.t("OK, cancelled. What else can I do for you?"))
             await turn_context.send_activity(text)
 

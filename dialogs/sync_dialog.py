@@ -197,6 +197,9 @@ class SyncDialog(ComponentDialog):
         if search.user is not None:
             info.subject.set_user(search.user.upn, search.user.display_name)
         note = ""
+        if not devices and target and search.user is None and _looks_like_a_name(target):
+            await step.context.send_activity(t("I couldn't find a device named {name} in Intune.", name=target))
+            return await step.end_dialog()
         if not devices and options.get("target") and search.user is None:
             # Nothing answers that name: show the caller's own devices rather than a dead end.
             try:
@@ -210,7 +213,7 @@ class SyncDialog(ComponentDialog):
             return await step.end_dialog()
         if options.get("bulk") and len(devices) > 1:
             return await self._bulk(step, devices, search)
-        if len(devices) == 1 and not note:
+        if len(devices) == 1:
             return await step.next(devices[0].id)
         shown = devices[:MAX_LISTED]
         # Numbers refer to the rows shown; names may name any of the devices found.
@@ -422,6 +425,11 @@ class SyncDialog(ComponentDialog):
             return
         await turn_context.send_activity(t("Last sync: {state} (updated {when}).",
                                            state=state_label(t, status.state), when=t.relative(status.updated)))
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """"LAB-W11-999", "DESKTOP-42": a device name, not words ("my laptop urgent")."""
+    return len(text.split()) == 1 and (any(c.isdigit() for c in text) or "-" in text)
 
 
 def _row_device(device_id: str, name: str, details: dict[str, str]) -> Device:

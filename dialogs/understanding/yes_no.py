@@ -21,13 +21,27 @@ _NO = re.compile(
     r"pas maintenant|not now|thank you|c'est bon|don'?t|do not|sync|pas besoin))*")
 
 
+_LEAD = re.compile(r"^(?:hmm+|hm+|uh+|um+|euh+|ben|bah|well|ah|oh|ok|okay|alors|bon|wait|attends)[ ,.!]+")
+_YES_WORD = re.compile(r"^(?:yes+|yeah|yep|yup|sure|oui+|ouais|ouep|vas-y|go ahead|ok go)\b")
+_NO_WORD = re.compile(r"^(?:no+|nope|nah|non+|nan)\b")
+_FILLER_WORDS = frozenset(["go", "please", "pls", "thanks", "merci", "stp", "svp", "do", "it", "sync", "now", "maintenant", "quand", "meme", "anyway", "allez", "vas-y", "c'est", "bon", "fine", "ok", "then", "alors", "sure"])
+
+
 def parse_yes_no(text: str) -> bool | None:
     """True / False for a yes or no; None when the message is neither (a new question, a device name...)."""
     folded = fold(text).strip(" .!?")
+    folded = _LEAD.sub("", folded).strip(" .!?")
     if not folded:
         return None
     if _YES.fullmatch(folded):
         return True
     if _NO.fullmatch(folded):
         return False
+    # "oui go", "yes do it now": a clear first word and only filler after it.
+    words = folded.replace(",", " ").split()
+    if 1 < len(words) <= 4 and all(w in _FILLER_WORDS for w in words[1:]):
+        if _YES_WORD.match(folded):
+            return True
+        if _NO_WORD.match(folded):
+            return False
     return None
