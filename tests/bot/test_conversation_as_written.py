@@ -193,3 +193,27 @@ async def test_an_image_gets_asked_for_the_text_in_both_languages(alice: Chat) -
     assert "lire les images" in shown
     shown = texts(await alice.say("this is what it says: 0x87D13B6E", attachments=image))
     assert "-2016330898" in shown
+
+
+async def test_in_a_channel_the_mention_is_ignored_and_french_members_get_french(client: TestClient) -> None:
+    channel = "19:chan-1@thread.tacv2"
+    farid = Chat(client, user=DEMO_IDS.farid, name="Farid Benali", conversation=channel)
+    grace = Chat(client, user=DEMO_IDS.grace, name="Grace O'Brien", conversation=channel)
+    shown = texts(await farid.say("<at>Helpdesk</at> c'est quoi l'erreur -2016330906 ?", conv_type="channel"))
+    assert "0x87D13B66" in shown and "Que faire" in shown
+    shown = texts(await grace.say("<at>Helpdesk</at> and what's 0x87D12B01?", conv_type="channel"))
+    assert "-2016335103" in shown and "What to do" in shown
+    shown = texts(await farid.say("<at>Helpdesk</at> top merci à toi", conv_type="channel"))
+    assert "plaisir" in shown
+
+
+async def test_a_french_group_member_picks_a_device_by_its_everyday_name(client: TestClient,
+                                                                         fake_graph: FakeGraphServer) -> None:
+    bob = Chat(client, user=DEMO_IDS.bob, name="Bob Durand", locale="fr-FR", conversation="19:group-fr@thread.v2")
+    shown = texts(await bob.say("<at>Helpdesk</at> synchro stp", conv_type="groupChat"))
+    assert "DESKTOP-42B0B77" in shown
+    shown = texts(await bob.say("<at>Helpdesk</at> le pc", conv_type="groupChat"))
+    assert "Synchroniser DESKTOP-42B0B77 maintenant" in shown
+    shown = texts(await bob.say("<at>Helpdesk</at> vas-y", conv_type="groupChat"))
+    assert "Synchronisation demandée" in shown
+    assert [c for c in fake_graph.state.sync_calls]
