@@ -39,7 +39,7 @@ from storage import ConcurrencyError
 log = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]{1,200}>")
+_TAGS = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,200})?/?>")  # HTML only: IME logs' <![LOG[...]LOG]!> stay
 
 
 class HelpdeskBot(ActivityHandler):

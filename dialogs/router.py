@@ -39,6 +39,8 @@ _INTERRUPTING = frozenset({
     "troubleshoot", "who_synced", "greeting", "identity", "frustration",
 })
 _DEVICE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[A-Z0-9-]*\d[A-Z0-9-]*", re.IGNORECASE)
+_ABOUT_THEM = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|il|elle|lui|ses|son|sa|leur)\b",
+                         re.IGNORECASE)
 _SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "ack", "identity", "frustration"})
 _FOLLOWUPS = frozenset({"followup_platform", "followup_explain", "followup_still", "followup_self",
                         "followup_other"})
@@ -136,6 +138,11 @@ class Router:
                 and _DEVICE_NAME.fullmatch(default_recognizer().core(info.text.lower()).upper()))):
             # "LAB-W11-060 then" right after a sync request: that device
             await self.start_sync(turn_context, _DEVICE_NAME.search(info.text.upper()).group(0))
+            return
+        if (intent.name == "lookup" and info.subject.flow == "troubleshoot" and info.subject.user_upn
+                and _ABOUT_THEM.search(info.text) and len(info.text.split()) <= 12):
+            # "why can't he enroll?" right after troubleshooting someone: their summary answers it.
+            await self.troubleshoot.run(turn_context, info.subject.user_upn)
             return
         if intent.name in ("lookup", "ack") and (answer := parse_yes_no(info.text)) is not None:
             # A yes or no with no question of mine waiting for this member (someone else's, or an old one).

@@ -217,3 +217,18 @@ async def test_a_french_group_member_picks_a_device_by_its_everyday_name(client:
     shown = texts(await bob.say("<at>Helpdesk</at> vas-y", conv_type="groupChat"))
     assert "Synchronisation demandée" in shown
     assert [c for c in fake_graph.state.sync_calls]
+
+
+async def test_an_ime_log_keeps_its_lines_and_its_code_is_found(alice: Chat) -> None:
+    lines = [f'<![LOG[[Win32App] polling app {i}]LOG]!><time="09:00:{i % 60:02d}.000" date="6-4-2024" '
+             f'component="AppWorkload" context="" type="1" thread="{i}" file="">' for i in range(80)]
+    lines.insert(60, '<![LOG[[Win32App] Installation failed with error 0x87D13B64 for app Contoso VPN]LOG]!>'
+                     '<time="09:01:00.000" date="6-4-2024" component="AppWorkload" type="3" file="">')
+    shown = texts(await alice.say("here is my IME log, install keeps failing\n" + "\n".join(lines)))
+    assert "-2016330908" in shown
+
+
+async def test_a_question_about_him_after_troubleshooting_shows_his_summary(agent: Chat) -> None:
+    await agent.say("troubleshoot farid")
+    shown = texts(await agent.say("why can't he enroll?"))
+    assert "farid@contoso.com" in shown and "license" in shown.lower()
