@@ -23,7 +23,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, DeliveryM
 from bot import sdk_fixes
 from bot.services import Services
 from bot.settings import Settings
-from dialogs.context import Subject
+from dialogs.context import STORE_TTL, Subject, subject_key
 from dialogs.flows import build_flows
 from dialogs.language import choose_language
 from dialogs.messenger import Messenger
@@ -53,7 +53,6 @@ class HelpdeskBot(ActivityHandler):
         self.private_state = private_state or PrivateConversationState(conversation_state._storage)
         self.adapter = adapter
         self.profile = user_state.create_property("Profile")
-        self.subject_state = self.private_state.create_property("Subject")
         self.messenger = Messenger(adapter, services.store, settings.app_id)
         services.messenger = self.messenger
         self.sync_dialog = SyncDialog(services.sync, services.store, self._notify_when_done)
@@ -82,7 +81,10 @@ class HelpdeskBot(ActivityHandler):
             except Exception:
                 log.warning("could not remember the user's 1:1 chat", exc_info=True)
         profile = await self.profile.get(turn_context, dict)
-        subject = Subject.from_dict(await self.subject_state.get(turn_context, dict))
+        key = _subject_key(activity)
+        stored = await self.services.store.get(key) if key else None
+        subject = Subject.from_dict(stored.value if stored else None)
+        before = subject.to_dict()
         subject.tick()
         text, truncated = self._clean_text(activity)
         log.info("%s activity (%s, %d chars)", activity.type, activity.conversation.conversation_type
@@ -101,7 +103,10 @@ class HelpdeskBot(ActivityHandler):
         turn_context.turn_state[TURN_INFO_KEY] = info
         await super().on_turn(turn_context)
         try:
-            await self.subject_state.set(turn_context, info.subject.to_dict())
+            after = info.subject.to_dict()
+            if key and (after != before or stored is None) and (after["set_turn"] or after["lang"]
+                                                               or after["dialog"] or stored is not None):
+                await self.services.store.put(key, after, ttl=STORE_TTL)
             await self.conversation_state.save_changes(turn_context)
             await self.private_state.save_changes(turn_context)
             await self.user_state.save_changes(turn_context)
@@ -236,6 +241,14 @@ class HelpdeskBot(ActivityHandler):
             task.cancel()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _subject_key(activity: Activity) -> str | None:
+    conversation = activity.conversation.id if activity.conversation else None
+    sender = activity.from_property.id if activity.from_property else None
+    if not conversation or not sender:
+        return None
+    return subject_key(activity.channel_id or "", conversation, sender)
 
 
 def _image_count(activity: Activity) -> int:

@@ -3,8 +3,8 @@
 A helpdesk colleague remembers the last few exchanges: "and on Android?" is about the answer just given, "sync
 his phone" is about the user just troubleshot, "is it done?" is about the sync just requested. ``Subject`` holds
 that, for one member of one conversation (in a group chat each member has their own thread), and forgets it
-after ``TTL_TURNS`` turns or ``TTL_SECONDS`` of silence. Plain data: stored as a dict in the bot's private
-conversation state.
+after ``TTL_TURNS`` turns or ``TTL_SECONDS`` of silence. Plain data: stored as JSON in the store, one key per member
+and conversation (``subject_key``), written only when it changed.
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ from typing import Any
 TTL_TURNS = 6
 """A subject older than this many turns is forgotten ("and on Android?" refers to a recent answer)."""
 TTL_SECONDS = 30 * 60
+STORE_TTL = 30 * 24 * 3600
+"""How long a member's subject (and the language of the conversation with them) is kept without a turn."""
+
+
+def subject_key(channel_id: str, conversation_id: str, user_id: str) -> str:
+    return f"subject/{channel_id}/{conversation_id}/{user_id}"
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Subject:
     last_answers: list[str] = field(default_factory=list)  # titles of the last answers, newest last (tickets)
     pending: dict[str, Any] | None = None  # a question the bot asked this member: {"flow": ..., ...}
     confirmation: str | None = None  # the sync confirmation this member was last shown (withdrawn on "cancel")
+    dialog: bool = False  # a dialog (a device pick, a confirmation) is in progress for this member
     turn: int = 0  # turns seen
     set_turn: int = 0  # the turn the subject was last set
     at: float = 0.0
@@ -57,10 +64,9 @@ class Subject:
         now = time.time() if now is None else now
         self.turn += 1
         if self.set_turn and (self.turn - self.set_turn > TTL_TURNS or now - self.at > TTL_SECONDS):
-            lang = self.lang
-            turn = self.turn
+            keep = (self.lang, self.turn, self.dialog, self.confirmation)
             self.__dict__.update(Subject().__dict__)
-            self.lang, self.turn = lang, turn
+            self.lang, self.turn, self.dialog, self.confirmation = keep
 
     def touch(self, now: float | None = None) -> None:
         """The subject was set this turn."""

@@ -55,6 +55,7 @@ class Messenger:
         self.store = store
         self.app_id = app_id or None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="proactive")
+        self._known: dict[str, tuple[str, str]] = {}  # aad -> (conversation, service URL) stored by this process
 
     async def remember_user(self, turn_context: TurnContext) -> None:
         """Keep the 1:1 chat's reference of whoever writes to the bot in personal chat."""
@@ -64,11 +65,17 @@ class Messenger:
         aad = getattr(sender, "aad_object_id", None) if sender else None
         if not aad or not conv or (conv.conversation_type or "personal") != "personal" or conv.is_group:
             return
+        seen = (conv.id or "", activity.service_url or "")
+        if self._known.get(aad.lower()) == seen:
+            return  # already stored by this process: every personal turn would otherwise read the store
         key = USER_REFERENCE.format(aad=aad.lower())
         data = reference_of(turn_context)
         record = await self.store.get(key)
         if record is None or record.value != data:
             await self.store.put(key, data)
+        if len(self._known) > 50_000:
+            self._known.clear()
+        self._known[aad.lower()] = seen
 
     async def to_user(self, turn_context: TurnContext | None, aad_object_id: str, message: Sendable, *,
                       user_id: str | None = None, reference: dict[str, Any] | None = None) -> bool:

@@ -83,9 +83,14 @@ class Router:
     async def on_message(self, turn_context: TurnContext) -> None:
         info = turn_info(turn_context)
         activity = turn_context.activity
-        dc = await self.dialogs.create_context(turn_context)
+        # The dialog stack is read only when this member has a flow in progress (most turns have none).
+        dc = await self.dialogs.create_context(turn_context) if info.subject.dialog else None
+        if dc is not None and dc.active_dialog is None:
+            info.subject.dialog, dc = False, None
         if isinstance(activity.value, dict) and activity.value.get("action"):
-            await dc.cancel_all_dialogs()
+            if dc is not None:
+                await dc.cancel_all_dialogs()
+                info.subject.dialog = False
             info.subject.pending = None
             await self.on_action(turn_context, activity.value)
             return
@@ -97,19 +102,22 @@ class Router:
             return
         intent = info.intent
         if intent.name.startswith("language_"):
-            await dc.cancel_all_dialogs()
+            if dc is not None:
+                await dc.cancel_all_dialogs()
+                info.subject.dialog = False
             await self.set_language(turn_context, intent.slots.get("lang", "en") if intent.name != "language_menu"
                                     else None)
             return
         has_code = bool(find_codes(info.text[:32_000]))
         # 3. answers to this member's own pending question
-        if dc.active_dialog is not None:
+        if dc is not None:
             if intent.name in _INTERRUPTING or has_code:
                 await self._cancel_pending(turn_context, dc, quiet=intent.name != "cancel")
                 if intent.name == "cancel":
                     return
             else:
                 await dc.continue_dialog()
+                info.subject.dialog = dc.active_dialog is not None
                 rerouted = turn_context.turn_state.pop(REROUTE_KEY, False)
                 if not rerouted:
                     return  # the flow took it (an answer, or the end of the flow)
@@ -206,6 +214,7 @@ class Router:
                     "Whose device? Tell me the user first, for example \"sync alice@contoso.com's iPhone\"."))
                 return
         await dc.begin_dialog(SyncDialog.__name__, {"target": target, "device_id": device_id, "bulk": bulk})
+        info.subject.dialog = dc.active_dialog is not None
 
     async def set_language(self, turn_context: TurnContext, lang: str | None) -> None:
         info = turn_info(turn_context)
@@ -231,6 +240,7 @@ class Router:
         confirmation = info.subject.confirmation
         info.subject.confirmation = None
         await dc.cancel_all_dialogs()
+        info.subject.dialog = False
         if confirmation and self.services.sync is not None and info.caller is not None:
             await self.services.sync.cancel(info.caller, confirmation)
         if not quiet:
