@@ -111,7 +111,7 @@ async def send_result(turn_context: TurnContext, result: LookupResult, services:
                 await send_entry(turn_context, m.entry, services)
         else:
             card = cards.compact_list_card([m.entry for m in matches], t,
-                                           shared_message=not any(m.exact for m in matches))
+                                           shared_message=not any(m.exact for m in matches), kb=kb)
             await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
             info.subject.set_answer(None, codes=[m.entry.code for m in matches
                                                  if isinstance(m.entry, ErrorEntry) and m.entry.code is not None])
@@ -124,7 +124,7 @@ async def send_result(turn_context: TurnContext, result: LookupResult, services:
     if matches or unknown:
         return True
     if result.suggestions:
-        card = cards.did_you_mean_card([m.entry for m in result.suggestions], t)
+        card = cards.did_you_mean_card([m.entry for m in result.suggestions], t, kb)
         await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
         info.subject.pending = {"flow": "lookup", "suggestions": [[m.entry.kind, m.entry.id]
                                                                    for m in result.suggestions]}

@@ -223,7 +223,7 @@ class SyncDialog(ComponentDialog):
                                          for d in devices]
         items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {device_line(t, d)}"}
                  for i, d in enumerate(shown, start=1)]
-        actions = [cards.submit(f"{i}. {d.name}"[:40], {"action": "sync_pick", "device_id": d.id})
+        actions = [cards.submit(f"{i}. {d.name}", {"action": "sync_pick", "device_id": d.id})
                    for i, d in enumerate(shown, start=1)]
         more = len(devices) - len(shown)
         hint = note + t("Which device? Pick one or type its number.")

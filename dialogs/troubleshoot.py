@@ -159,7 +159,7 @@ class TroubleshootFlow:
 def candidates_card(found: Candidates, t: Translator) -> dict[str, Any]:
     items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {u.display_name} ({u.upn})"}
              for i, u in enumerate(found.users, start=1)]
-    actions = [cards.submit(f"{u.display_name} ({u.upn})"[:60], {"action": "troubleshoot", "user": u.upn})
+    actions = [cards.submit(f"{u.display_name} ({u.upn})", {"action": "troubleshoot", "user": u.upn})
                for u in found.users[:6]]
     return cards.render("choices", title=t("Several users match \"{query}\"", query=found.query),
                         hint=t("Pick the user to troubleshoot."), items=items, actions=actions)
@@ -293,7 +293,7 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
     if s.pending_removal:
         faq = kb.faq.get(PENDING_FAQ)
         if faq is not None:
-            pending_note = _first_paragraph(faq.texts[lang].answer)
+            pending_note = t.prose(_first_paragraph(faq.texts[lang].answer))
             faq_ids.append(PENDING_FAQ)
         if OFFLINE_FAQ in kb.faq:
             faq_ids.append(OFFLINE_FAQ)
@@ -302,7 +302,7 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
     for f in s.failures[:MAX_FAILURE_ROWS]:
         failure = f.failure
         entry = kb.enrollment.get(f.entry_id) if f.entry_id else None
-        name = entry.texts[lang].name if entry else failure.failure_reason or t("Unknown failure")
+        name = t.prose(entry.texts[lang].name) if entry else failure.failure_reason or t("Unknown failure")
         when = t.relative(failure.event_datetime)
         os_text = " ".join(x for x in (failure.operating_system, failure.os_version) if x)
         items: list[dict[str, Any]] = [
@@ -312,9 +312,9 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         if entry:
             text = entry.texts[lang]
             items.append({"type": "TextBlock", "wrap": True, "size": "Small", "spacing": "None",
-                          "text": cards.clip(text.details)})
+                          "text": cards.clip(t.prose(text.details))})
             items.append({"type": "TextBlock", "wrap": True, "size": "Small", "spacing": "None",
-                          "text": cards.clip(t("**What to do:** {remediation}", remediation=text.remediation))})
+                          "text": cards.clip(t("**What to do:** {remediation}", remediation=t.prose(text.remediation)))})
         failure_items.append({"type": "Container", "spacing": "Small", "items": items})
     if len(s.failures) > MAX_FAILURE_ROWS:
         failure_items.append({"type": "TextBlock", "wrap": True, "isSubtle": True, "size": "Small",
@@ -324,9 +324,9 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
 
     actions: list[dict[str, Any]] = []
     for fid in faq_ids[:2]:
-        actions.append(cards.submit(kb.faq[fid].texts[lang].question[:80], {"action": "show", "kind": "faq", "id": fid}))
+        actions.append(cards.submit(t.prose(kb.faq[fid].texts[lang].question), {"action": "show", "kind": "faq", "id": fid}))
     for i, d in enumerate(shown[:MAX_SYNC_BUTTONS]):
-        button = cards.submit(t("Sync {name}", name=d.name)[:60], {"action": "sync_pick", "device_id": d.id})
+        button = cards.submit(t("Sync {name}", name=d.name), {"action": "sync_pick", "device_id": d.id})
         if i >= PRIMARY_SYNC_BUTTONS:
             button["mode"] = "secondary"
         actions.append(button)

@@ -125,14 +125,57 @@ def clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-def submit(title: str, data: dict[str, Any]) -> dict[str, Any]:
+def _collapse(text: str) -> str:
+    """Runs of ordinary white space as one space; the typography's no-break spaces stay."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+BUTTON_MAX = 60  # characters; Teams shows about this much of a button title in a narrow pane
+
+
+def button_title(text: str, limit: int = BUTTON_MAX) -> str:
+    """A button title of at most ``limit`` characters: a longer one is cut at a word boundary and ends
+    with "…" (docs/style-guide.md). Every button of every card goes through it (``submit``, ``execute``)."""
+    text = _collapse(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.!?\u00a0\u202f—-") + "…"
+
+
+TITLE_MAX = 90  # characters; a longer official message is shown whole under a short title
+FAQ_TITLE_MAX = 160  # a FAQ's title is its question, kept whole
+
+
+def card_title(text: str, limit: int = TITLE_MAX) -> tuple[str, str]:
+    """A card title in sentence case, with no final period, of at most ``limit`` characters, and the
+    full text when the title had to be shortened (shown in the card's body), else "".
+
+    A long message keeps its first sentence when that is short enough, else it is cut at a word boundary
+    with "…" (docs/style-guide.md)."""
+    full = _collapse(text)
+    title = full
+    if len(title) > limit:
+        first = re.split(r"(?<=[.!?])\s", title, maxsplit=1)[0]
+        title = first if len(first) <= limit else button_title(title, limit)
+    if title.endswith(".") and not title.endswith("..."):
+        title = title[:-1].rstrip()
+    title = title[:1].upper() + title[1:]
+    shortened = title.rstrip("…").rstrip() != full.rstrip(".").rstrip()
+    return title, (full if shortened else "")
+
+
+def submit(title: str, data: dict[str, Any], *, limit: int = BUTTON_MAX) -> dict[str, Any]:
     """A button whose click comes back as a message with ``value`` (and, in Teams, as text)."""
-    return {"type": "Action.Submit", "title": title, "data": data}
+    return {"type": "Action.Submit", "title": button_title(title, limit), "data": data}
 
 
 def execute(title: str, verb: str, data: dict[str, Any], style: str | None = None) -> dict[str, Any]:
     """A Universal Action: Teams sends an ``adaptiveCard/action`` invoke and can replace the card."""
-    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data}
+    action: dict[str, Any] = {"type": "Action.Execute", "title": button_title(title), "verb": verb, "data": data}
     if style:
         action["style"] = style
     return action
@@ -153,8 +196,13 @@ def source_and_feedback(entry: Entry, t: Translator) -> list[dict[str, Any]]:
     """The buttons every answer ends with: its official page, then thumbs up / down."""
     actions: list[dict[str, Any]] = []
     if entry.doc:
-        actions.append({"type": "Action.OpenUrl", "title": t("Official documentation"), "url": entry.doc})
+        actions.append({"type": "Action.OpenUrl", "title": button_title(t("Official documentation")), "url": entry.doc})
     return actions + feedback_actions(t, answer_ref(entry))
+
+
+def subcode_label(subcode: str) -> str:
+    """The detail code as the protocol spells it: "Syncml(404)" in the docs is SyncML(404)."""
+    return re.sub(r"(?i)^syncml", "SyncML", subcode)
 
 
 # -- answers --------------------------------------------------------------------------------
@@ -168,14 +216,14 @@ def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync:
     if entry.hex:
         facts.append({"title": t("Hex"), "value": entry.hex})
     if entry.subcode:
-        facts.append({"title": t("Detail code"), "value": entry.subcode})
+        facts.append({"title": t("Detail code"), "value": subcode_label(entry.subcode)})
     if entry.symbol:
         facts.append({"title": t("Status"), "value": entry.symbol})
     if entry.http_status:
         facts.append({"title": t("HTTP status"), "value": str(entry.http_status)})
     family = kb.family(entry.family, lang)
     if family:
-        facts.append({"title": t("Type"), "value": family.title})
+        facts.append({"title": t("Type"), "value": t.prose(family.title)})
     if entry.retryable is not None:
         facts.append({"title": t("Does retrying help?"),
                       "value": t("Yes: sync the device and try again") if entry.retryable
@@ -184,13 +232,15 @@ def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync:
     if can_sync:
         actions.append(submit(t("Sync my device"), {"action": "sync_start"}))
     actions += source_and_feedback(entry, t)
+    title, message = card_title(t.prose(entry.texts[lang].message))
     return render(
         "answer",
         kicker=t("Intune error"),
-        title=clip(entry.texts[lang].message),
+        title=title,
+        message=clip(message),
         facts=facts,
         body_heading=t("What to do"),
-        body=clip(explanation(entry, lang, kb)),
+        body=clip(t.prose(explanation(entry, lang, kb))),
         note="",
         actions=actions,
     )
@@ -202,10 +252,12 @@ def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator) ->
     return render(
         "answer",
         kicker=t("Enrollment failure"),
-        title=text.name,
+        title=card_title(t.prose(text.name))[0],
+        message="",
         facts=[],
         body_heading=t("What it means"),
-        body=clip(text.details + "\n\n" + t("**What to do:** {remediation}", remediation=text.remediation)),
+        body=clip(t.prose(text.details) + "\n\n"
+                  + t("**What to do:** {remediation}", remediation=t.prose(text.remediation))),
         note="",
         actions=actions,
     )
@@ -217,15 +269,16 @@ def faq_card(entry: FaqEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any
     for rid in entry.related[:3]:
         related = kb.faq.get(rid)
         if related:
-            actions.append(submit(related.texts[t.lang].question, {"action": "show", "kind": "faq", "id": rid}))
+            actions.append(submit(t.prose(related.texts[t.lang].question), {"action": "show", "kind": "faq", "id": rid}))
     actions += source_and_feedback(entry, t)
     return render(
         "answer",
         kicker=t("Troubleshooting FAQ"),
-        title=text.question,
+        title=card_title(t.prose(text.question), FAQ_TITLE_MAX)[0],
+        message="",
         facts=[],
         body_heading="",
-        body=clip(text.answer),
+        body=clip(t.prose(text.answer)),
         note=t("Related questions are below.") if entry.related else "",
         actions=actions,
     )
@@ -259,16 +312,67 @@ _entry_cards: dict[tuple[int, str, str, str, bool], tuple[weakref.ref[KnowledgeB
 _ENTRY_CARDS_MAX = 8192
 
 
-def compact_list_card(entries: list[Entry], t: Translator, *, shared_message: bool = False) -> dict[str, Any]:
+def _about(entry: Entry, kb: KnowledgeBase | None, t: Translator) -> str:
+    """What an entry is about, in a few words: its family for an error, else its kind."""
+    if isinstance(entry, ErrorEntry):
+        family = kb.family(entry.family, t.lang) if kb is not None else None
+        return t.prose(family.title) if family else t("Intune error")
+    if isinstance(entry, EnrollmentEntry):
+        return t("Enrollment failure")
+    return t("Troubleshooting FAQ")
+
+
+def _code_label(entry: Entry) -> str:
+    if isinstance(entry, ErrorEntry):
+        if entry.hex:
+            return entry.hex
+        if entry.code is not None:
+            return str(entry.code)
+        return entry.symbol or entry.subcode or ""
+    return ""
+
+
+def distinct_labels(entries: list[Entry], t: Translator,
+                    kb: KnowledgeBase | None = None) -> list[tuple[Entry, str]]:
+    """Each entry with a title no other entry in the list shows: entries whose titles are the same are
+    told apart by their code, then by their family; an entry that still looks the same is left out."""
+    labels = [card_title(t.prose(e.title(t.lang)))[0] for e in entries]
+
+    def clashing(current: list[str]) -> set[int]:
+        seen: dict[str, list[int]] = {}
+        for i, label in enumerate(current):
+            seen.setdefault(label.casefold(), []).append(i)
+        return {i for group in seen.values() if len(group) > 1 for i in group}
+
+    for extra in (_code_label, lambda e: _about(e, kb, t)):
+        for i in clashing(labels):
+            detail = extra(entries[i])
+            if detail:
+                labels[i] = f"{labels[i]} ({detail})"
+    out: list[tuple[Entry, str]] = []
+    shown: set[str] = set()
+    for entry, label in zip(entries, labels, strict=True):
+        if label.casefold() not in shown:
+            shown.add(label.casefold())
+            out.append((entry, label))
+    return out
+
+
+def compact_list_card(entries: list[Entry], t: Translator, *, shared_message: bool = False,
+                      kb: KnowledgeBase | None = None) -> dict[str, Any]:
     """Several codes at once: one line each, a button to open each. ``shared_message``: the user pasted
     one message that the docs give under several codes, rather than several codes."""
     items = [
         {"type": "TextBlock", "wrap": True,
-         "text": f"**{getattr(e, 'code', '') or ''}** {getattr(e, 'hex', '') or ''} — {e.title(t.lang)}".strip()}
+         "text": f"**{getattr(e, 'code', '') or ''}** {getattr(e, 'hex', '') or ''} — "
+                 f"{card_title(t.prose(e.title(t.lang)))[0]}".strip()}
         for e in entries
     ]
-    actions = [submit(str(getattr(e, "code", None) or e.title(t.lang))[:40],
-                      {"action": "show", "kind": e.kind, "id": e.id}) for e in entries[:6]]
+    buttons = distinct_labels(entries, t, kb)
+    codes = [str(getattr(e, "code", None) or "") for e, _ in buttons]
+    unique_codes = all(codes) and len(set(codes)) == len(codes)
+    actions = [submit(code if unique_codes else label, {"action": "show", "kind": e.kind, "id": e.id})
+               for (e, label), code in list(zip(buttons, codes, strict=True))[:6]]
     title = (t("This message belongs to {n} Intune codes", n=len(entries)) if shared_message
              else t("I found {n} codes in your message", n=len(entries)))
     return render("choices", title=title,
@@ -299,11 +403,16 @@ def unknown_code_card(codes: list[str], t: Translator) -> dict[str, Any]:
     )
 
 
-def did_you_mean_card(entries: list[Entry], t: Translator) -> dict[str, Any]:
-    items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {e.title(t.lang)}"}
-             for i, e in enumerate(entries, start=1)]
-    actions = [submit(f"{i}. {e.title(t.lang)}"[:60], {"action": "show", "kind": e.kind, "id": e.id})
-               for i, e in enumerate(entries, start=1)]
+def did_you_mean_card(entries: list[Entry], t: Translator, kb: KnowledgeBase | None = None) -> dict[str, Any]:
+    """The best few guesses, each with what it is about (its family or kind), no title shown twice."""
+    shown = distinct_labels(entries, t, kb)
+    items: list[dict[str, Any]] = []
+    for i, (e, label) in enumerate(shown, start=1):
+        items.append({"type": "TextBlock", "wrap": True, "text": f"{i}. {label}"})
+        items.append({"type": "TextBlock", "wrap": True, "isSubtle": True, "size": "Small", "spacing": "None",
+                      "text": _about(e, kb, t)})
+    actions = [submit(f"{i}. {label}", {"action": "show", "kind": e.kind, "id": e.id})
+               for i, (e, label) in enumerate(shown, start=1)]
     actions.append(submit(t("None of these"), {"action": "none"}))
     return render("choices", title=t("Did you mean…"), hint=t("Pick one, or type its number."),
                   items=items, actions=actions)

@@ -17,6 +17,8 @@ from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from presentation.typography import typeset
+
 SUPPORTED = ("en", "fr")
 DEFAULT = "en"
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
@@ -38,18 +40,27 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 
 class Translator:
-    """Bound to one language for one turn: ``t("Hello {name}", name=...)``."""
+    """Bound to one language for one turn: ``t("Hello {name}", name=...)``.
+
+    The translated template gets the language's typography (presentation.typography) *before* the
+    values are put in, so names, codes and text the user typed are never retouched.
+    """
 
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in SUPPORTED else DEFAULT
         self._t = translations(self.lang)
 
     def __call__(self, message: str, **values: object) -> str:
-        text = self._t.gettext(message)
+        text = typeset(self._t.gettext(message), self.lang)
         return text.format(**values) if values else text
 
     def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
-        return self._t.ngettext(singular, plural, n).format(n=n, **values)
+        """``{n}`` and a noun that agrees with it, through the catalog's plural forms (ngettext)."""
+        return typeset(self._t.ngettext(singular, plural, n), self.lang).format(n=n, **values)
+
+    def prose(self, text: str) -> str:
+        """Text from the knowledge data (answers, messages, names) with the language's typography."""
+        return typeset(text, self.lang)
 
     def relative(self, when: datetime | None, now: datetime | None = None) -> str:
         """"3 hours ago" / "il y a 3 heures"; a dash when unknown."""

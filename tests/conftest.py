@@ -1,3 +1,27 @@
-"""Project-wide pytest set-up: the real Redis server fixture (tests/conftest_redis.py)."""
+"""Project-wide pytest set-up: the real Redis server fixture (tests/conftest_redis.py), and the French
+typography check of every French reply the suite's conversations got (tests/french_rules.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.french_rules import FRENCH_REPLIES, reply_problems
 
 pytest_plugins = ["tests.conftest_redis"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a French reply breaks the rule set (docs/style-guide.md), naming the test."""
+    problems: list[str] = []
+    for test, reply in FRENCH_REPLIES:
+        problems.extend(f"{test}: {p}" for p in reply_problems(reply))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and FRENCH_REPLIES:
+        reporter.write_line(f"French typography: {len(FRENCH_REPLIES)} French replies checked, "
+                            f"{len(problems)} violations")
+    if problems:
+        if reporter is not None:
+            for line in sorted(set(problems))[:50]:
+                reporter.write_line("  " + line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

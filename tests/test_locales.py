@@ -202,7 +202,7 @@ def test_runtime_translator_speaks_french() -> None:
 
     t = Translator("fr")
     assert t("Sync my device") == "Synchroniser mon appareil"
-    assert t("Sync {name} now?", name="DESKTOP-42") == "Synchroniser DESKTOP-42 maintenant ?"
+    assert t("Sync {name} now?", name="DESKTOP-42") == "Synchroniser DESKTOP-42 maintenant\u202f?"
     one = t.plural(
         "({n} more not shown: type the device name.)", "({n} more not shown: type the device name.)", 1
     )

@@ -7,6 +7,7 @@ HTTP response body, as the Bot Framework does for tests and tools.
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from bot.settings import Settings
 from intune.demo_tenant import DEMO_IDS, DemoTenant
 from intune.fake_graph import FakeGraphConfig, FakeGraphServer
 from storage import MemoryStore, Store
+from tests.french_rules import FRENCH_REPLIES, looks_french, reply_text
 
 TENANT = DEMO_IDS.tenant
 _ids = itertools.count(1)
@@ -66,7 +68,9 @@ class Chat:
         assert resp.status == status, await resp.text()
         if resp.content_type == "application/json":
             body = await resp.json()
-            return body.get("activities", []) if isinstance(body, dict) else []
+            replies = body.get("activities", []) if isinstance(body, dict) else []
+            _record_french(replies)
+            return replies
         return []
 
     async def say(self, text: str | None = None, **kw: Any) -> list[dict[str, Any]]:
@@ -79,6 +83,14 @@ class Chat:
 
     async def click(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         return await self.say(None, value=data)
+
+
+def _record_french(replies: list[dict[str, Any]]) -> None:
+    """Keep the French replies for the session's typography check (tests/conftest.py)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+    for reply in replies:
+        if reply.get("type") == "message" and looks_french(reply_text(reply)):
+            FRENCH_REPLIES.append((test, reply))
 
 
 def texts(replies: list[dict[str, Any]]) -> str:

@@ -10,7 +10,7 @@ from presentation.i18n import Translator
 
 def test_whole_and_inline_placeholders_are_filled() -> None:
     facts = [{"title": "Code", "value": "-2016281112"}]
-    card = cards.render("answer", kicker="Intune error", title="Profile not managed", facts=facts,
+    card = cards.render("answer", kicker="Intune error", title="Profile not managed", message="", facts=facts,
                         body_heading="What to do", body="Sync ${it} now", note="", actions=[])
     texts = [b.get("text") for b in card["body"]]
     assert "Profile not managed" in texts
@@ -21,7 +21,7 @@ def test_whole_and_inline_placeholders_are_filled() -> None:
 
 
 def test_empty_blocks_and_actions_are_dropped() -> None:
-    card = cards.render("answer", kicker="k", title="t", facts=[], body_heading="", body="b", note="  ", actions=[])
+    card = cards.render("answer", kicker="k", title="t", message="", facts=[], body_heading="", body="b", note="  ", actions=[])
     types_and_texts = [(b["type"], b.get("text")) for b in card["body"]]
     assert ("FactSet", None) not in types_and_texts
     assert ("TextBlock", "") not in types_and_texts and ("TextBlock", "  ") not in types_and_texts
@@ -30,7 +30,7 @@ def test_empty_blocks_and_actions_are_dropped() -> None:
 
 def test_a_missing_value_is_an_error_not_a_blank() -> None:
     with pytest.raises(cards.CardError, match="no value for body"):
-        cards.render("answer", kicker="k", title="t", facts=[], body_heading="", note="", actions=[])
+        cards.render("answer", kicker="k", title="t", message="", facts=[], body_heading="", note="", actions=[])
 
 
 def test_changing_a_rendered_card_does_not_change_the_next_one() -> None:

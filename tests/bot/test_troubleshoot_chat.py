@@ -81,7 +81,7 @@ async def test_french_summary(agent: Chat) -> None:
     assert "Compte" in text and "activé" in text
     assert "Licence Intune" in text
     assert "réinitialisation en attente" in text
-    assert "reste alors En attente alors qu'elle a bien eu lieu" in text  # the French FAQ's explanation
+    assert "reste alors En attente alors qu’elle a bien eu lieu" in text  # the French FAQ's explanation
     assert "dernier contact" in text and "il y a" in text
     assert "Appareils" in text
     assert "Échec de l’autorisation d’inscription" in text  # the KB's French enrollment entry
@@ -217,7 +217,7 @@ async def test_apps_unavailable_keeps_the_card(agent: Chat, fake_graph: FakeGrap
     fake_graph.faults.add("GET /users/*/managedAppRegistrations", Fault.forbidden())
     fr = texts(await agent.say("dépanner alice@contoso.com"))
     assert "indisponible" in fr
-    assert "il manque au bot l'autorisation Microsoft Graph DeviceManagementApps.Read.All" in fr
+    assert "il manque au bot l’autorisation Microsoft Graph DeviceManagementApps.Read.All" in fr
     assert "Apps unavailable" not in fr
 
 
@@ -226,7 +226,7 @@ async def test_french_apps_area(agent: Chat) -> None:
     text = texts(await agent.say("dépanner bob@contoso.com"))
     assert "Applications (protection des applications)" in text
     assert "4, dont 1 sur un appareil signalé" in text
-    assert "Signalé par Intune : appareil rooté/jailbreaké" in text
+    assert "Signalé par Intune\u00a0: appareil rooté/jailbreaké" in text
     assert "Android 13 · version 4.2420.2 · dernière synchronisation il y a" in text
     for english in ("Apps (app protection)", "Flagged by Intune", "rooted/jailbroken", "last sync", "including"):
         assert english not in text, english
