@@ -230,6 +230,23 @@ def _app_row(a: AppRegistration, t: Translator) -> dict[str, Any]:
     return {"type": "Container", "spacing": "Small", "items": items}
 
 
+def compliance_count(t: Translator, state: str, n: int) -> str:
+    """"2 compliant" / « 2 conformes »: a number of devices in one compliance state, in agreement."""
+    labels = {
+        "compliant": t.plural("{n} compliant", "{n} compliant", n),
+        "noncompliant": t.plural("{n} not compliant", "{n} not compliant", n),
+        "inGracePeriod": t.plural("{n} in grace period", "{n} in grace period", n),
+        "conflict": t.plural("{n} in conflict", "{n} in conflict", n),
+        "error": t.plural("{n} with a compliance error", "{n} with a compliance error", n),
+        "configManager": t.plural("{n} managed by Configuration Manager", "{n} managed by Configuration Manager", n),
+    }
+    return labels.get(state) or t.plural("{n} with compliance unknown", "{n} with compliance unknown", n)
+
+
+def more_text(t: Translator, n: int) -> str:
+    return t.plural("and {n} more", "and {n} more", n)
+
+
 def _first_paragraph(text: str) -> str:
     return text.strip().split("\n\n", 1)[0].strip()
 
@@ -250,7 +267,7 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         license_text = t("no Intune license")
     facts.append({"title": t("Intune license"), "value": license_text})
     if s.device_count:
-        parts = ", ".join(f"{n} {compliance_label(t, state)}" for state, n in s.compliance_counts)
+        parts = ", ".join(compliance_count(t, state, n) for state, n in s.compliance_counts)
         devices_text = t("{n} ({details})", n=s.device_count, details=parts)
     else:
         devices_text = t("none")
@@ -261,8 +278,8 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         names = ", ".join(g.display_name for g in s.groups)
         extra = s.group_count - len(s.groups)
         if extra > 0:
-            names = t("{names} and {n} more", names=names, n=extra)
-        facts.append({"title": t("Groups ({n})", n=s.group_count), "value": names})
+            names = t.plural("{names} and {n} more", "{names} and {n} more", extra, names=names)
+        facts.append({"title": t.plural("Group ({n})", "Groups ({n})", s.group_count), "value": names})
     else:
         facts.append({"title": t("Groups"), "value": t("none")})
     if s.apps_error is not None:
@@ -318,7 +335,7 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         failure_items.append({"type": "Container", "spacing": "Small", "items": items})
     if len(s.failures) > MAX_FAILURE_ROWS:
         failure_items.append({"type": "TextBlock", "wrap": True, "isSubtle": True, "size": "Small",
-                              "text": t("and {n} more", n=len(s.failures) - MAX_FAILURE_ROWS)})
+                              "text": more_text(t, len(s.failures) - MAX_FAILURE_ROWS)})
     if s.failures and FAILURES_FAQ in kb.faq:
         faq_ids.append(FAILURES_FAQ)
 
@@ -340,14 +357,15 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         facts=facts,
         devices_heading=t("Devices, worst first") if s.device_count else "",
         devices=rows,
-        devices_more=t("and {n} more", n=more) if more > 0 else "",
+        devices_more=more_text(t, more) if more > 0 else "",
         pending_heading=t("About pending retire/wipe") if pending_note else "",
         pending_note=pending_note,
         apps_heading=t("Apps (app protection)") if s.app_count or s.apps_error is not None else "",
         apps_note=apps_unavailable_text(t, s.apps_error) if s.apps_error is not None else "",
         apps=app_rows,
-        apps_more=t("and {n} more", n=apps_more) if apps_more > 0 else "",
-        failures_heading=t("Enrollment failures in the last 30 days ({n})", n=len(s.failures)) if s.failures
+        apps_more=more_text(t, apps_more) if apps_more > 0 else "",
+        failures_heading=t.plural("Enrollment failure in the last 30 days ({n})",
+                                  "Enrollment failures in the last 30 days ({n})", len(s.failures)) if s.failures
         else t("No enrollment failures in the last 30 days."),
         failures=failure_items,
         note=t("Generated {when}.", when=t.datetime(s.generated)),

@@ -373,8 +373,9 @@ def compact_list_card(entries: list[Entry], t: Translator, *, shared_message: bo
     unique_codes = all(codes) and len(set(codes)) == len(codes)
     actions = [submit(code if unique_codes else label, {"action": "show", "kind": e.kind, "id": e.id})
                for (e, label), code in list(zip(buttons, codes, strict=True))[:6]]
-    title = (t("This message belongs to {n} Intune codes", n=len(entries)) if shared_message
-             else t("I found {n} codes in your message", n=len(entries)))
+    n = len(entries)
+    title = (t.plural("This message belongs to {n} Intune code", "This message belongs to {n} Intune codes", n)
+             if shared_message else t.plural("I found {n} code in your message", "I found {n} codes in your message", n))
     return render("choices", title=title,
                   hint=t("Open one for the details."), items=items, actions=actions)
 

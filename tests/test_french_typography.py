@@ -171,3 +171,21 @@ def test_a_long_official_message_becomes_a_short_title_and_the_whole_message_in_
     assert message == fr.prose(entry.texts["fr"].message)
     facts = {f["title"]: f["value"] for f in card["body"][3]["facts"]}
     assert facts["Code détaillé"] == "SyncML(504)"
+
+
+# -- plurals --------------------------------------------------------------------------------------------
+
+
+def test_a_number_and_its_noun_agree_in_both_languages(fr: Translator) -> None:
+    from dialogs.troubleshoot import compliance_count, more_text
+
+    en = Translator("en")
+    assert [compliance_count(fr, "compliant", n) for n in (1, 2)] == ["1 conforme", "2 conformes"]
+    assert compliance_count(fr, "noncompliant", 3) == "3 non conformes"
+    assert compliance_count(fr, "configManager", 2) == "2 gérés par Configuration Manager"
+    assert [more_text(fr, n) for n in (1, 4)] == ["et 1 autre", "et 4 autres"]
+    assert fr.plural("Group ({n})", "Groups ({n})", 1) == "Groupe (1)"
+    assert en.plural("I found {n} code in your message", "I found {n} codes in your message", 1) == \
+        "I found 1 code in your message"
+    assert en.plural("I found {n} code in your message", "I found {n} codes in your message", 5) == \
+        "I found 5 codes in your message"

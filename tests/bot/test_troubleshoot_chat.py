@@ -85,7 +85,7 @@ async def test_french_summary(agent: Chat) -> None:
     assert "dernier contact" in text and "il y a" in text
     assert "Appareils" in text
     assert "Échec de l’autorisation d’inscription" in text  # the KB's French enrollment entry
-    assert "Échecs d’inscription des 30 derniers jours (1)" in text
+    assert "Échec d’inscription des 30 derniers jours (1)" in text  # singular: one failure
     assert "Synchroniser Bob-Pixel8" in text
     assert "Account" not in text and "last check-in" not in text
 
@@ -185,7 +185,7 @@ async def test_flagged_app_comes_first_with_a_warning(agent: Chat) -> None:
     assert "⚠️ **Microsoft Outlook** — Galaxy-A52-Bob" in text
     assert "Flagged by Intune: rooted/jailbroken device" in text
     assert text.index("Galaxy-A52-Bob") < text.index("**Microsoft Edge** — Bob-Pixel8")
-    assert text.index("Flagged by Intune") < text.index("Enrollment failures in the last 30 days")
+    assert text.index("Flagged by Intune") < text.index("Enrollment failure")
 
 
 async def test_many_apps_are_capped(agent: Chat) -> None:
@@ -231,7 +231,7 @@ async def test_french_apps_area(agent: Chat) -> None:
     for english in ("Apps (app protection)", "Flagged by Intune", "rooted/jailbroken", "last sync", "including"):
         assert english not in text, english
     david = texts(await agent.say("dépanner david@contoso.com"))
-    assert "et 19 de plus" in david
+    assert "et 19 autres" in david
     farid = texts(await agent.say("dépanner farid@contoso.com"))
     assert "aucune application protégée" in farid and "no protected app" not in farid
 
@@ -247,7 +247,7 @@ async def test_oversized_card_drops_failure_details_then_app_rows(
     size = len(json.dumps(_card(replies), ensure_ascii=False).encode())
     monkeypatch.setattr(flow, "MAX_CARD_BYTES", size - 400)  # too large by a little
     text = texts(await agent.say("troubleshoot bob@contoso.com"))
-    assert "What to do" not in text and "Enrollment failures in the last 30 days (1)" in text
+    assert "What to do" not in text and "Enrollment failure in the last 30 days (1)" in text
     assert "Galaxy-A52-Bob" in text  # dropping the failure details was enough
     monkeypatch.setattr(flow, "MAX_CARD_BYTES", 2000)
     text = texts(await agent.say("troubleshoot bob@contoso.com"))
