@@ -366,7 +366,7 @@ def summary_card(s: UserSummary, kb: Any, t: Translator) -> dict[str, Any]:
         apps_more=more_text(t, apps_more) if apps_more > 0 else "",
         failures_heading=t.plural("Enrollment failure in the last 30 days ({n})",
                                   "Enrollment failures in the last 30 days ({n})", len(s.failures)) if s.failures
-        else t("No enrollment failures in the last 30 days."),
+        else t("No enrollment failures in the last 30 days"),
         failures=failure_items,
         note=t("Generated {when}.", when=t.datetime(s.generated)),
         actions=actions,

@@ -164,7 +164,7 @@ def card_title(text: str, limit: int = TITLE_MAX) -> tuple[str, str]:
     if title.endswith(".") and not title.endswith("..."):
         title = title[:-1].rstrip()
     title = title[:1].upper() + title[1:]
-    shortened = title.rstrip("…").rstrip() != full.rstrip(".").rstrip()
+    shortened = title.rstrip("…").rstrip().casefold() != full.rstrip(".").rstrip().casefold()
     return title, (full if shortened else "")
 
 

@@ -189,3 +189,23 @@ def test_a_number_and_its_noun_agree_in_both_languages(fr: Translator) -> None:
         "I found 1 code in your message"
     assert en.plural("I found {n} code in your message", "I found {n} codes in your message", 5) == \
         "I found 5 codes in your message"
+
+
+def test_titles_are_in_sentence_case_without_a_final_period(kb: KnowledgeBase, fr: Translator) -> None:
+    entry = kb.errors["-2016332107"]  # the docs write it « code secret non conforme »
+    card = cards.entry_card(entry, kb, fr)
+    assert card["body"][1]["text"] == "Code secret non conforme"
+    assert card["body"][2]["type"] == "FactSet"  # short enough: no second copy of the message
+    assert cards.card_title("Échec de la correction.") == ("Échec de la correction", "")
+
+
+# -- the source docs' mistranslations -------------------------------------------------------------------
+
+
+def test_our_french_says_what_the_english_says(kb: KnowledgeBase, fr: Translator) -> None:
+    card = cards.entry_card(kb.enrollment["user-not-found-or-licensed"], kb, fr)
+    assert card["body"][1]["text"] == "Utilisateur introuvable ou sans licence"  # the doc's French: « avec licence »
+    portal = kb.errors["company-portal-503-temporarily-unavailable"].texts["fr"].message
+    assert "vous n’ayez pas pu nous joindre" in portal and "nous n’ayez" not in portal
+    header = (DATA / "fr" / "enrollment.yaml").read_text(encoding="utf-8").split("\nlanguage:")[0]
+    assert "« Utilisateur introuvable ou avec licence » -> « Utilisateur introuvable ou sans licence »" in header

@@ -82,7 +82,7 @@ async def test_french_summary(agent: Chat) -> None:
     assert "Licence Intune" in text
     assert "réinitialisation en attente" in text
     assert "reste alors En attente alors qu’elle a bien eu lieu" in text  # the French FAQ's explanation
-    assert "dernier contact" in text and "il y a" in text
+    assert "dernière synchronisation il y a" in text  # one name for the field, as on the sync cards
     assert "Appareils" in text
     assert "Échec de l’autorisation d’inscription" in text  # the KB's French enrollment entry
     assert "Échec d’inscription des 30 derniers jours (1)" in text  # singular: one failure
@@ -226,7 +226,7 @@ async def test_french_apps_area(agent: Chat) -> None:
     text = texts(await agent.say("dépanner bob@contoso.com"))
     assert "Applications (protection des applications)" in text
     assert "4, dont 1 sur un appareil signalé" in text
-    assert "Signalé par Intune\u00a0: appareil rooté/jailbreaké" in text
+    assert "Signalé par Intune\u00a0: appareil débridé (root ou jailbreak)" in text
     assert "Android 13 · version 4.2420.2 · dernière synchronisation il y a" in text
     for english in ("Apps (app protection)", "Flagged by Intune", "rooted/jailbroken", "last sync", "including"):
         assert english not in text, english
