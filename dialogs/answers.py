@@ -95,6 +95,7 @@ async def send_result(turn_context: TurnContext, result: LookupResult, services:
     """Reply to a lookup. Returns True when something definite was said (False: did-you-mean or no answer)."""
     info = turn_info(turn_context)
     t = info.t
+    kb = services if isinstance(services, KnowledgeBase) else services.kb
     unknown = [f"{to_hex(c)} ({c})" for c in result.unknown_codes] + list(result.unknown_subcodes)
     matches = list(result.matches)
     if info.images and not matches and not unknown:

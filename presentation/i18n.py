@@ -50,11 +50,11 @@ class Translator:
         self.lang = lang if lang in SUPPORTED else DEFAULT
         self._t = translations(self.lang)
 
-    def __call__(self, message: str, **values: object) -> str:
+    def __call__(self, message: str, /, **values: object) -> str:
         text = typeset(self._t.gettext(message), self.lang)
         return text.format(**values) if values else text
 
-    def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
+    def plural(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         """``{n}`` and a noun that agrees with it, through the catalog's plural forms (ngettext)."""
         return typeset(self._t.ngettext(singular, plural, n), self.lang).format(n=n, **values)
 
