@@ -126,7 +126,7 @@ async def _platform(turn_context: TurnContext, entry: Entry, platform: str, rout
     await _send(turn_context, cards.notice_card(
         t("Nothing specific for {platform}", platform=words[0].capitalize()),
         t("I have no answer about \"{topic}\" specific to {platform}. The answer above is what I know; the "
-          "helpdesk can check your case.", topic=entry.title(info.lang), platform=words[0].capitalize()),
+          "helpdesk can check your case.", topic=t.prose(entry.title(info.lang)), platform=words[0].capitalize()),
         actions=cards.dead_end_actions(t)))
 
 
@@ -181,12 +181,12 @@ def plain_steps(entry: Entry, lang: str, kb: Any) -> str:
 async def _explain(turn_context: TurnContext, entry: Entry, kb: Any) -> None:
     info = turn_info(turn_context)
     t = info.t
-    title = entry.title(info.lang)
+    title = t.prose(entry.title(info.lang))
     if isinstance(entry, ErrorEntry):
         body = t("**{reported}** is what Intune reported. In plain words, here is what you can do:",
-                 reported=title) + "\n\n" + plain_steps(entry, info.lang, kb)
+                 reported=title) + "\n\n" + t.prose(plain_steps(entry, info.lang, kb))
     else:
-        body = plain_steps(entry, info.lang, kb)
+        body = t.prose(plain_steps(entry, info.lang, kb))
     await _send(turn_context, cards.notice_card(t("In plain words"), cards.clip(body),
                                                 actions=[cards.ask_helpdesk_action(t)]))
 
