@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.french_rules import FRENCH_REPLIES, reply_problems
+from tests.french_rules import FRENCH_REPLIES, OTHER_REPLIES, reply_problems
 
 pytest_plugins = ["tests.conftest_redis"]
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run when a French reply breaks the rule set (docs/style-guide.md), naming the test."""
+    """Fail the run when a reply breaks the rule set (docs/style-guide.md), naming the test."""
     problems: list[str] = []
     for test, reply in FRENCH_REPLIES:
         problems.extend(f"{test}: {p}" for p in reply_problems(reply))
+    for test, reply in OTHER_REPLIES:  # titles without a final period, no button title twice in one card
+        problems.extend(f"{test}: {p}" for p in reply_problems(reply, typography=False))
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and FRENCH_REPLIES:
-        reporter.write_line(f"French typography: {len(FRENCH_REPLIES)} French replies checked, "
+    if reporter is not None and (FRENCH_REPLIES or OTHER_REPLIES):
+        reporter.write_line(f"Style check: {len(FRENCH_REPLIES)} French and {len(OTHER_REPLIES)} other replies, "
                             f"{len(problems)} violations")
     if problems:
         if reporter is not None:

@@ -22,7 +22,7 @@ from bot.settings import Settings
 from intune.demo_tenant import DEMO_IDS, DemoTenant
 from intune.fake_graph import FakeGraphConfig, FakeGraphServer
 from storage import MemoryStore, Store
-from tests.french_rules import FRENCH_REPLIES, looks_french, reply_text
+from tests.french_rules import FRENCH_REPLIES, OTHER_REPLIES, looks_french, reply_text
 
 TENANT = DEMO_IDS.tenant
 _ids = itertools.count(1)
@@ -86,11 +86,12 @@ class Chat:
 
 
 def _record_french(replies: list[dict[str, Any]]) -> None:
-    """Keep the French replies for the session's typography check (tests/conftest.py)."""
+    """Keep the replies for the session's style check (tests/conftest.py): French ones for typography too."""
     test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
     for reply in replies:
-        if reply.get("type") == "message" and looks_french(reply_text(reply)):
-            FRENCH_REPLIES.append((test, reply))
+        if reply.get("type") != "message":
+            continue
+        (FRENCH_REPLIES if looks_french(reply_text(reply)) else OTHER_REPLIES).append((test, reply))
 
 
 def texts(replies: list[dict[str, Any]]) -> str:
