@@ -34,9 +34,11 @@ DEMO_USERS = {
 DEMO_TENANT = "c0a70500-0000-4000-8000-000000000000"
 
 
-def render_card(card: dict[str, Any], buttons: list[dict[str, Any]]) -> list[str]:
-    """A card as indented lines of text; its actions are appended to ``buttons`` and numbered."""
+def render_card(card: dict[str, Any], buttons: list[dict[str, Any]], lang: str = "en") -> list[str]:
+    """A card as indented lines of text; its actions are appended to ``buttons`` and numbered. A fact reads
+    "Code: 42" in English and « Code : 42 » in French (a no-break space before the colon, docs/style-guide.md)."""
     lines: list[str] = []
+    colon = "\u00a0:" if lang == "fr" else ":"
 
     def walk(items: list[dict[str, Any]]) -> None:
         for item in items:
@@ -46,7 +48,7 @@ def render_card(card: dict[str, Any], buttons: list[dict[str, Any]]) -> list[str
                 text = str(item["text"])
                 lines.append(f"  {text.upper() if bold and len(text) < 60 else text}")
             elif kind == "FactSet":
-                lines.extend(f"    {f['title']}: {f['value']}" for f in item.get("facts", []))
+                lines.extend(f"    {f['title']}{colon} {f['value']}" for f in item.get("facts", []))
             elif kind == "Container":
                 walk(item.get("items", []))
 
@@ -60,13 +62,14 @@ def render_card(card: dict[str, Any], buttons: list[dict[str, Any]]) -> list[str
     return lines
 
 
-def render_activity(activity: dict[str, Any], buttons: list[dict[str, Any]]) -> list[str]:
+def render_activity(activity: dict[str, Any], buttons: list[dict[str, Any]], lang: str = "en") -> list[str]:
     lines: list[str] = []
+    lang = str(activity.get("locale") or lang)[:2].lower()
     if activity.get("text"):
         lines.append("  " + str(activity["text"]).replace("\n", "\n  "))
     for attachment in activity.get("attachments") or []:
         if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
-            lines.extend(render_card(attachment.get("content") or {}, buttons))
+            lines.extend(render_card(attachment.get("content") or {}, buttons, lang))
     return lines
 
 
@@ -127,9 +130,9 @@ async def _run(lang: str, as_user: str) -> int:
             if isinstance(body, dict) and "activities" in body:
                 for reply in body["activities"]:
                     if reply.get("type") == "message":
-                        lines.extend(render_activity(reply, buttons))
+                        lines.extend(render_activity(reply, buttons, lang))
             elif isinstance(body, dict) and body.get("type") == "application/vnd.microsoft.card.adaptive":
-                lines.extend(render_card(body.get("value") or {}, buttons))
+                lines.extend(render_card(body.get("value") or {}, buttons, lang))
             elif isinstance(body, dict) and isinstance(body.get("value"), str):
                 lines.append("  " + body["value"])
             print("bot:\n" + "\n".join(lines) if lines else "bot: (no reply)")

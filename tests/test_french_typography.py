@@ -209,3 +209,16 @@ def test_our_french_says_what_the_english_says(kb: KnowledgeBase, fr: Translator
     assert "vous n’ayez pas pu nous joindre" in portal and "nous n’ayez" not in portal
     header = (DATA / "fr" / "enrollment.yaml").read_text(encoding="utf-8").split("\nlanguage:")[0]
     assert "« Utilisateur introuvable ou avec licence » -> « Utilisateur introuvable ou sans licence »" in header
+
+
+def test_the_terminal_chat_renders_facts_the_french_way(fr: Translator) -> None:
+    from bot.chat import render_activity
+
+    card = cards.notice_card(fr("Device not found"), fr("That device no longer exists in Intune. Nothing was done."),
+                             facts=[{"title": fr("Code"), "value": "-2016281112"}])
+    reply = {"type": "message", "locale": "fr-FR",
+             "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+    lines = render_activity(reply, [], "fr")
+    assert "    Code\u00a0: -2016281112" in lines
+    assert not [p for line in lines for p in violations(line)]
+    assert "    Code: -2016281112" in render_activity({**reply, "locale": "en-US"}, [], "fr")
