@@ -332,29 +332,43 @@ def _code_label(entry: Entry) -> str:
     return ""
 
 
-def distinct_labels(entries: list[Entry], t: Translator,
-                    kb: KnowledgeBase | None = None) -> list[tuple[Entry, str]]:
-    """Each entry with a title no other entry in the list shows: entries whose titles are the same are
-    told apart by their code, then by their family; an entry that still looks the same is left out."""
-    labels = [card_title(t.prose(e.title(t.lang)))[0] for e in entries]
+LABEL_MAX = BUTTON_MAX - 4  # a suggestion's label, room left for its number ("3. ")
 
-    def clashing(current: list[str]) -> set[int]:
+
+def distinct_labels(entries: list[Entry], t: Translator, kb: KnowledgeBase | None = None,
+                    limit: int = LABEL_MAX) -> list[tuple[Entry, str]]:
+    """Each entry with a label (title, shortened to ``limit``) no other entry in the list shows: entries whose
+    titles are the same are told apart by their code, else by their family, the title being shortened further
+    so the detail always shows; an entry that still looks the same is left out."""
+    titles = [card_title(t.prose(e.title(t.lang)))[0] for e in entries]
+    details = [""] * len(entries)
+
+    def label(i: int) -> str:
+        suffix = f" ({details[i]})" if details[i] else ""
+        return button_title(titles[i], max(limit - len(suffix), limit // 3)) + suffix
+
+    def clashing() -> list[list[int]]:
         seen: dict[str, list[int]] = {}
-        for i, label in enumerate(current):
-            seen.setdefault(label.casefold(), []).append(i)
-        return {i for group in seen.values() if len(group) > 1 for i in group}
+        for i in range(len(entries)):
+            seen.setdefault(label(i).casefold(), []).append(i)
+        return [group for group in seen.values() if len(group) > 1]
 
-    for extra in (_code_label, lambda e: _about(e, kb, t)):
-        for i in clashing(labels):
-            detail = extra(entries[i])
-            if detail:
-                labels[i] = f"{labels[i]} ({detail})"
+    for group in clashing():  # first the code: 0x87D1791B, 0x87D17531...
+        for i in group:
+            details[i] = _code_label(entries[i]) or details[i]
+    for group in clashing():  # then the family, by the words that differ: « Android », « iOS »
+        abouts = [_about(entries[i], kb, t) for i in group]
+        common = set.intersection(*(set(a.split()) for a in abouts))
+        for i, about in zip(group, abouts, strict=True):
+            differing = " ".join(w for w in about.split() if w not in common)
+            details[i] = button_title(differing or about, limit // 2)
     out: list[tuple[Entry, str]] = []
     shown: set[str] = set()
-    for entry, label in zip(entries, labels, strict=True):
-        if label.casefold() not in shown:
-            shown.add(label.casefold())
-            out.append((entry, label))
+    for i, entry in enumerate(entries):
+        text = label(i)
+        if text.casefold() not in shown:
+            shown.add(text.casefold())
+            out.append((entry, text))
     return out
 
 

@@ -149,6 +149,9 @@ def test_suggestion_lists_never_show_the_same_title_twice(kb: KnowledgeBase, lan
             assert len(titles) == len(set(titles)), titles
             if lang == "fr":
                 assert not card_problems(card), card_problems(card)
+        shown = cards.distinct_labels(group, t, kb)
+        kinds = {(e.kind, getattr(e, "code", None), getattr(e, "family", None)) for e in group}
+        assert len(shown) == len(kinds), shown  # told apart, not dropped, unless really the same
 
 
 def test_each_suggestion_says_what_it_is_about(kb: KnowledgeBase, fr: Translator) -> None:

@@ -21,12 +21,11 @@ async def test_plain_words_follow_up_keeps_french_typography(alice: Chat) -> Non
 
 async def test_suggestions_never_repeat_a_title_and_say_what_each_is_about(alice: Chat) -> None:
     alice.locale = "fr-FR"
-    replies = await alice.say("compte")  # three codes share « Impossible de créer le compte »
+    replies = await alice.say("compte")  # several codes share « Impossible de créer le compte »
     text = texts(replies)
     assert "Vouliez-vous dire" in text
     titles = [a["title"] for a in card_actions(replies)]
     assert len(titles) == len(set(titles)), titles
-    assert sum("Impossible de créer le compte (0x87D1" in title for title in titles) >= 2, titles
     assert "Erreur d’appareil iOS/iPadOS" in text  # what each suggestion is about
     shared = await alice.say("aucun nom d'hôte")  # one message under five codes: told apart by code
     codes = [a["title"] for a in card_actions(shared)]
