@@ -5,6 +5,7 @@ No Bot Framework types here: plain dataclasses in and out, so the Teams layer, t
 
 from intune.authorization import AuthorizationPolicy, Decision, MemberGroupChecker, Reason
 from intune.demo_tenant import DEMO_IDS, DemoIds, DemoTenant
+from intune.device_health import ComplianceIssue, DeviceHealth, DeviceHealthService, HealthRefused
 from intune.errors import (
     SYNC_PERMISSION,
     GraphAuthError,
@@ -57,11 +58,14 @@ __all__ = [
     "AuthorizationPolicy",
     "Caller",
     "CertificateCredential",
+    "ComplianceIssue",
     "Confirmation",
     "Decision",
     "DemoIds",
     "DemoTenant",
     "Device",
+    "DeviceHealth",
+    "DeviceHealthService",
     "DeviceSearch",
     "EnrollmentFailure",
     "GraphAuthError",
@@ -73,6 +77,7 @@ __all__ = [
     "GraphTimeout",
     "GraphUnavailable",
     "Group",
+    "HealthRefused",
     "LicenseDetail",
     "MemberGroupChecker",
     "MsalTokenProvider",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,9 @@ class DemoTenant:
     troubleshooting_events: tuple[dict[str, Any], ...]
     aliases: dict[str, str]
     app_registrations: tuple[dict[str, Any], ...] = ()  # managedAppRegistration objects (app protection)
+    compliance_policies: tuple[dict[str, Any], ...] = ()  # deviceCompliancePolicy objects
+    compliance_states: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    """Per managed device id: its deviceCompliancePolicyState objects, each with ``settingStates``."""
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, now: datetime | None = None) -> DemoTenant:
@@ -114,7 +117,8 @@ class DemoTenant:
                 if part in skus
             )
 
-        devices = [_device(raw, users_by_id, now) for raw in data.get("devices", [])]
+        states_spec = {k: v for k, v in data.get("complianceStates", {}).items() if not k.startswith("_")}
+        devices = [_device(raw, users_by_id, now, states_spec.get(raw["id"])) for raw in data.get("devices", [])]
         for spec in data.get("generatedDevices", []):
             devices.extend(_generated_devices(spec, users_by_id, now))
 
@@ -142,6 +146,11 @@ class DemoTenant:
                 )
                 apps.extend(_app_registrations(raw, now))
 
+        policies = tuple(copy.deepcopy(data.get("compliancePolicies", [])))
+        compliance_states = {
+            d["id"]: _compliance_states(states_spec.get(d["id"]), policies, d) for d in devices
+        }
+
         tenant = data.get("tenant", {})
         return cls(
             tenant_id=tenant["id"],
@@ -155,6 +164,8 @@ class DemoTenant:
             troubleshooting_events=tuple(events),
             aliases=aliases,
             app_registrations=tuple(apps),
+            compliance_policies=policies,
+            compliance_states=compliance_states,
         )
 
     def user(self, key: str) -> dict[str, Any]:
@@ -198,7 +209,12 @@ def _license_detail(user_id: str, part: str, sku: dict[str, Any]) -> dict[str, A
     }
 
 
-def _device(raw: dict[str, Any], users: dict[str, dict[str, Any]], now: datetime) -> dict[str, Any]:
+def _device(
+    raw: dict[str, Any],
+    users: dict[str, dict[str, Any]],
+    now: datetime,
+    compliance: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     relative = {"lastSyncMinutesAgo", "enrolledDaysAgo", "actions"}
     device: dict[str, Any] = {"@odata.type": "#microsoft.graph.managedDevice"}
     device.update({k: v for k, v in raw.items() if k not in relative})
@@ -211,6 +227,11 @@ def _device(raw: dict[str, Any], users: dict[str, dict[str, Any]], now: datetime
     device.setdefault("azureADDeviceId", str(uuid.uuid5(_DEVICE_NAMESPACE, "aad/" + raw["id"])))
     device["lastSyncDateTime"] = _iso(now - timedelta(minutes=raw.get("lastSyncMinutesAgo", 60)))
     device["enrolledDateTime"] = _iso(now - timedelta(days=raw.get("enrolledDaysAgo", 30)))
+    grace_days = (compliance or {}).get("graceDaysLeft")
+    # Graph reports "no grace period running" as the maximum DateTimeOffset.
+    device["complianceGracePeriodExpirationDateTime"] = (
+        _iso(now + timedelta(days=grace_days)) if grace_days is not None else NO_GRACE_PERIOD
+    )
     device["deviceActionResults"] = [
         {
             "@odata.type": "microsoft.graph.deviceActionResult",
@@ -222,6 +243,74 @@ def _device(raw: dict[str, Any], users: dict[str, dict[str, Any]], now: datetime
         for action in raw.get("actions", [])
     ]
     return device
+
+
+NO_GRACE_PERIOD = "9999-12-31T23:59:59Z"
+DEFAULT_POLICY_ID = "c0de0000-0000-4000-8000-000000000000"
+_DEFAULT_POLICY_NAME = "Default Device Compliance Policy"
+_DEFAULT_SETTINGS = ("RequireRemainContact", "RequireUserExistence", "RequireDeviceCompliancePolicyAssigned")
+_PLATFORMS = {
+    "iosCompliancePolicy": "iOS",
+    "windows10CompliancePolicy": "windows10AndLater",
+    "androidWorkProfileCompliancePolicy": "androidWorkProfile",
+    "macOSCompliancePolicy": "macOS",
+}
+
+
+def _compliance_states(
+    spec: dict[str, Any] | None, policies: tuple[dict[str, Any], ...], device: dict[str, Any]
+) -> tuple[dict[str, Any], ...]:
+    """A device's ``deviceCompliancePolicyState`` objects from the compact spec (default policy when absent).
+
+    Settings are written ``[setting, state, currentValue]``; the fields Graph fills with the enrolled user come
+    from the device.
+    """
+    by_id = {p["id"]: p for p in policies}
+    if spec is None:
+        spec = {
+            "policies": [
+                {
+                    "policy": "default",
+                    "state": "compliant",
+                    "settings": [[f"DefaultDeviceCompliancePolicy.{name}", "compliant", ""] for name in _DEFAULT_SETTINGS],
+                }
+            ]
+        }
+    states = []
+    for item in spec.get("policies", []):
+        policy_id = DEFAULT_POLICY_ID if item["policy"] == "default" else item["policy"]
+        policy = by_id.get(policy_id, {})
+        kind = str(policy.get("@odata.type", "")).removeprefix("#microsoft.graph.")
+        settings = [
+            {
+                "setting": setting,
+                "settingName": None,  # Graph leaves it empty in practice; the bot reads ``setting``
+                "instanceDisplayName": None,
+                "state": state,
+                "errorCode": 0,
+                "errorDescription": None,
+                "userId": device.get("userId"),
+                "userName": device.get("userDisplayName"),
+                "userEmail": device.get("emailAddress"),
+                "userPrincipalName": device.get("userPrincipalName"),
+                "sources": [{"id": policy_id, "displayName": policy.get("displayName", _DEFAULT_POLICY_NAME)}],
+                "currentValue": current or None,
+            }
+            for setting, state, current in item.get("settings", [])
+        ]
+        states.append(
+            {
+                "@odata.type": "#microsoft.graph.deviceCompliancePolicyState",
+                "id": policy_id,
+                "displayName": policy.get("displayName", _DEFAULT_POLICY_NAME),
+                "version": policy.get("version", 1),
+                "platformType": _PLATFORMS.get(kind, "all"),
+                "state": item.get("state", "compliant"),
+                "settingCount": len(settings),
+                "settingStates": settings,
+            }
+        )
+    return tuple(states)
 
 
 def _generated_devices(

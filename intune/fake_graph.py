@@ -62,6 +62,7 @@ _PERM_DEVICES_READ = (
     "DeviceManagementManagedDevices.ReadWrite.All",
 )
 _PERM_APPS_READ = ("DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All")
+_PERM_CONFIG_READ = ("DeviceManagementConfiguration.Read.All", "DeviceManagementConfiguration.ReadWrite.All")
 _PERM_USERS_READ = ("User.Read.All", "User.ReadBasic.All", "Directory.Read.All")
 _PERM_GROUPS_READ = ("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All")
 
@@ -232,6 +233,8 @@ class FakeGraphState:
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: list[dict[str, Any]] = field(default_factory=list)
     app_registrations: list[dict[str, Any]] = field(default_factory=list)
+    compliance_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    compliance_states: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sync_calls: list[SyncCall] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
     token_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -248,6 +251,8 @@ class FakeGraphState:
             devices={d["id"]: copy.deepcopy(d) for d in tenant.devices},
             users=copy.deepcopy(list(tenant.users)),
             app_registrations=copy.deepcopy(list(tenant.app_registrations)),
+            compliance_policies={p["id"]: copy.deepcopy(p) for p in tenant.compliance_policies},
+            compliance_states={k: copy.deepcopy(list(v)) for k, v in tenant.compliance_states.items()},
         )
 
     def count(self, method: str, glob: str) -> int:
@@ -620,6 +625,36 @@ async def _get_device(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+async def _device_compliance_states(request: web.Request) -> web.Response:
+    _require(request, *_intune_forbidden(_PERM_DEVICES_READ))
+    state = request.app[FAKE_STATE]
+    device = _device_or_404(request)
+    states = state.compliance_states.get(device["id"], [])
+    return _page(
+        request,
+        _filtered(request, states),
+        f"deviceManagement/managedDevices('{device['id']}')/deviceCompliancePolicyStates",
+    )
+
+
+async def _list_compliance_policies(request: web.Request) -> web.Response:
+    _require(request, *_intune_forbidden(_PERM_CONFIG_READ))
+    policies = list(request.app[FAKE_STATE].compliance_policies.values())
+    return _page(request, _filtered(request, policies), "deviceManagement/deviceCompliancePolicies")
+
+
+async def _get_compliance_policy(request: web.Request) -> web.Response:
+    _require(request, *_intune_forbidden(_PERM_CONFIG_READ))
+    policy = request.app[FAKE_STATE].compliance_policies.get(request.match_info["policy"])
+    if policy is None:
+        raise _NotFound(("ResourceNotFound", '{"Message": "Resource not found"}'))
+    body = _project(policy, request.query.get("$select"))
+    body["@odata.context"] = (
+        f"{request.url.origin()}/v1.0/$metadata#deviceManagement/deviceCompliancePolicies/$entity"
+    )
+    return web.json_response(body)
+
+
 async def _sync_device(request: web.Request) -> web.Response:
     _require(request, *_intune_forbidden((SYNC_PERMISSION,)))
     state = request.app[FAKE_STATE]
@@ -944,6 +979,11 @@ def create_fake_graph_app(
     r.add_get("/v1.0/deviceManagement/managedDevices", _list_devices)
     r.add_get("/v1.0/deviceManagement/managedDevices/{device}", _get_device)
     r.add_post("/v1.0/deviceManagement/managedDevices/{device}/syncDevice", _sync_device)
+    r.add_get(
+        "/v1.0/deviceManagement/managedDevices/{device}/deviceCompliancePolicyStates", _device_compliance_states
+    )
+    r.add_get("/v1.0/deviceManagement/deviceCompliancePolicies", _list_compliance_policies)
+    r.add_get("/v1.0/deviceManagement/deviceCompliancePolicies/{policy}", _get_compliance_policy)
     r.add_get("/v1.0/deviceManagement/troubleshootingEvents", _troubleshooting)
     r.add_get("/{tenant}/v2.0/.well-known/openid-configuration", _openid_configuration)
     r.add_post("/{tenant}/oauth2/v2.0/token", _token)

@@ -30,7 +30,17 @@ from intune.errors import (
     GraphTimeout,
     GraphUnavailable,
 )
-from intune.models import ActionStatus, AppRegistration, Device, EnrollmentFailure, Group, LicenseDetail, User
+from intune.models import (
+    ActionStatus,
+    AppRegistration,
+    CompliancePolicy,
+    CompliancePolicyState,
+    Device,
+    EnrollmentFailure,
+    Group,
+    LicenseDetail,
+    User,
+)
 
 __all__ = [
     "DEFAULT_GRAPH_URL",
@@ -54,6 +64,7 @@ _PERM_DEVICES_READ = "DeviceManagementManagedDevices.Read.All"
 _PERM_USERS_READ = "User.Read.All"
 _PERM_GROUPS_READ = "GroupMember.Read.All"
 _PERM_APPS_READ = "DeviceManagementApps.Read.All"
+_PERM_CONFIG_READ = "DeviceManagementConfiguration.Read.All"
 
 _RETRYABLE_STATUS = frozenset({429, 503, 504})
 _CHECK_MEMBER_GROUPS_MAX = 20
@@ -609,6 +620,35 @@ class GraphClient:
         return [
             ActionStatus.from_graph(a) for a in entity.get("deviceActionResults") or () if isinstance(a, dict)
         ]
+
+    # ------------------------------------------------------------------------------------------- compliance
+
+    async def device_compliance_policy_states(self, device_id: str) -> list[CompliancePolicyState]:
+        """Each compliance policy's state on the device, with its per-setting states (``settingStates``).
+
+        ``GET /deviceManagement/managedDevices/{id}/deviceCompliancePolicyStates``: a v1.0 navigation of
+        managedDevice (in the CSDL; it has no reference page of its own), read with the device permission.
+        """
+        items = await self._get_paged(
+            f"/deviceManagement/managedDevices/{path_segment(device_id)}/deviceCompliancePolicyStates",
+            None,
+            operation="device_compliance_policy_states",
+            permission=_PERM_DEVICES_READ,
+        )
+        return [CompliancePolicyState.from_graph(item) for item in items]
+
+    async def get_compliance_policy(self, policy_id: str) -> CompliancePolicy:
+        """A compliance policy's requirements (minimum OS version, passcode length...), to quote them to the user.
+
+        ``GET /deviceManagement/deviceCompliancePolicies/{id}`` needs DeviceManagementConfiguration.Read.All.
+        """
+        body = await self._get_json(
+            f"/deviceManagement/deviceCompliancePolicies/{path_segment(policy_id)}",
+            None,
+            operation="get_compliance_policy",
+            permission=_PERM_CONFIG_READ,
+        )
+        return CompliancePolicy.from_graph(_entity(body))
 
     # ------------------------------------------------------------------------------------------- directory
 

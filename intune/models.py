@@ -15,6 +15,9 @@ __all__ = [
     "ActionStatus",
     "AppRegistration",
     "Caller",
+    "CompliancePolicy",
+    "CompliancePolicyState",
+    "ComplianceSettingState",
     "Device",
     "EnrollmentFailure",
     "Group",
@@ -44,6 +47,12 @@ def parse_graph_datetime(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
+
+
+def _grace_end(value: Any) -> datetime | None:
+    """The grace period's end; ``None`` when none runs (Graph then says 9999-12-31, or nothing)."""
+    parsed = parse_graph_datetime(value)
+    return None if parsed is None or parsed.year >= 9999 else parsed
 
 
 def _str(data: dict[str, Any], key: str) -> str:
@@ -112,6 +121,7 @@ class Device:
     serial_number: str
     enrolled: datetime | None
     action_results: tuple[ActionStatus, ...] = field(default=(), compare=False)
+    grace_period_until: datetime | None = None
 
     # Graph property names this class reads; the client asks for exactly these with $select.
     GRAPH_FIELDS = (
@@ -130,6 +140,7 @@ class Device:
         "manufacturer",
         "serialNumber",
         "enrolledDateTime",
+        "complianceGracePeriodExpirationDateTime",
     )
 
     @classmethod
@@ -151,6 +162,7 @@ class Device:
             manufacturer=_str(data, "manufacturer"),
             serial_number=_str(data, "serialNumber"),
             enrolled=parse_graph_datetime(data.get("enrolledDateTime")),
+            grace_period_until=_grace_end(data.get("complianceGracePeriodExpirationDateTime")),
             action_results=tuple(
                 ActionStatus.from_graph(item)
                 for item in data.get("deviceActionResults") or ()
@@ -167,13 +179,143 @@ class Device:
     @property
     def pending_removal(self) -> bool:
         """True when a wipe/retire/delete is pending: syncing such a device is usually not what anyone wants."""
-        return self.management_state in {
-            "wipePending",
-            "retirePending",
-            "deletePending",
-            "wipeIssued",
-            "retireIssued",
-        }
+        return self.pending_action is not None
+
+    @property
+    def pending_action(self) -> str | None:
+        """The destructive action waiting for the device's next check-in: "wipe", "retire", "delete" or
+        "freshStart"; ``None`` when there is none.
+
+        A sync makes the device check in, and the pending action runs then: syncing is how it gets erased now.
+        Read from ``managementState`` and, when fetched, from ``deviceActionResults`` (Fresh Start is the
+        ``cleanWindowsDevice`` action; it has no management state of its own).
+        """
+        state = _PENDING_STATES.get(self.management_state)
+        if state:
+            return state
+        for action in self.action_results:
+            kind = _PENDING_ACTIONS.get(action.action.lower())
+            if kind and action.state in {"pending", "active"}:
+                return kind
+        return None
+
+
+_PENDING_STATES = {
+    "wipePending": "wipe",
+    "wipeIssued": "wipe",
+    "retirePending": "retire",
+    "retireIssued": "retire",
+    "deletePending": "delete",
+}
+_PENDING_ACTIONS = {
+    "wipe": "wipe",
+    "factoryreset": "wipe",
+    "retire": "retire",
+    "delete": "delete",
+    "cleanwindowsdevice": "freshStart",
+    "freshstart": "freshStart",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceSettingState:
+    """One setting of a compliance policy as evaluated on one device (Graph ``deviceCompliancePolicySettingState``).
+
+    ``setting`` is "<policy class>.<property>", e.g. ``IosCompliancePolicy.osMinimumVersion``; ``current_value``
+    is what the device reported (often empty).
+    """
+
+    setting: str
+    setting_name: str
+    state: str
+    current_value: str
+    error_code: int
+    error_description: str
+
+    FAILING_STATES = frozenset({"nonCompliant", "error", "conflict"})
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> ComplianceSettingState:
+        code = data.get("errorCode")
+        return cls(
+            setting=_str(data, "setting"),
+            setting_name=_str(data, "settingName"),
+            state=_str(data, "state") or "unknown",
+            current_value=_str(data, "currentValue"),
+            error_code=int(code) if isinstance(code, int | float) else 0,
+            error_description=_str(data, "errorDescription"),
+        )
+
+    @property
+    def key(self) -> str:
+        """The setting's property name without the policy class ("osMinimumVersion")."""
+        return self.setting.rsplit(".", 1)[-1]
+
+    @property
+    def failing(self) -> bool:
+        return self.state in self.FAILING_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class CompliancePolicyState:
+    """A compliance policy's state on one device (Graph ``deviceCompliancePolicyState``), with its settings.
+
+    ``id`` is the compliance policy's id, which reads the policy's requirements (``CompliancePolicy``).
+    """
+
+    id: str
+    display_name: str
+    state: str
+    platform: str
+    version: int
+    settings: tuple[ComplianceSettingState, ...]
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> CompliancePolicyState:
+        version = data.get("version")
+        return cls(
+            id=_str(data, "id"),
+            display_name=_str(data, "displayName"),
+            state=_str(data, "state") or "unknown",
+            platform=_str(data, "platformType"),
+            version=int(version) if isinstance(version, int | float) else 0,
+            settings=tuple(
+                ComplianceSettingState.from_graph(item)
+                for item in data.get("settingStates") or ()
+                if isinstance(item, dict)
+            ),
+        )
+
+    @property
+    def failing(self) -> bool:
+        return self.state in ComplianceSettingState.FAILING_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class CompliancePolicy:
+    """A compliance policy's requirements (``deviceCompliancePolicy`` and its platform subtypes), as raw values.
+
+    ``requirements`` keeps every scalar property ("osMinimumVersion": "17.6", "passcodeMinimumLength": 6), so the
+    advice can quote the value the organisation asks for.
+    """
+
+    id: str
+    display_name: str
+    kind: str
+    requirements: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> CompliancePolicy:
+        return cls(
+            id=_str(data, "id"),
+            display_name=_str(data, "displayName"),
+            kind=_str(data, "@odata.type").removeprefix("#microsoft.graph."),
+            requirements={
+                k: v
+                for k, v in data.items()
+                if not k.startswith("@") and isinstance(v, str | int | float | bool) and v is not None
+            },
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,10 +30,10 @@ async def test_agent_gets_one_summary_card_for_alice(agent: Chat) -> None:
     assert "Alice Martin" in text and "alice@contoso.com" in text
     assert "Account" in text and "enabled" in text
     assert "licensed (SPE_E3)" in text
-    assert "3 (1 not compliant, 2 compliant)" in text
+    assert "3 (1 in grace period, 2 compliant)" in text
     assert "All Employees" in text and "Sales" in text
     assert "Alice's iPad" in text and "last check-in" in text and "ago" in text
-    assert text.index("Alice's iPad") < text.index("DESKTOP-42QX7T1")  # noncompliant first
+    assert text.index("Alice's iPad") < text.index("DESKTOP-42QX7T1")  # not compliant (in grace) first
     assert "Device platform blocked" in text  # enrollment failure with the KB's explanation
     assert "What to do" in text
     syncs = action_data(replies, "sync_pick")

@@ -48,8 +48,8 @@ async def test_agent_gets_alice_summary(troubleshoot: TroubleshootService) -> No
     assert s.user.id == DEMO_IDS.alice and s.user.account_enabled is True
     assert s.intune_licensed
     assert s.device_count == 3
-    assert s.devices[0].name == "Alice's iPad"  # the noncompliant one first
-    assert dict(s.compliance_counts) == {"noncompliant": 1, "compliant": 2}
+    assert s.devices[0].name == "Alice's iPad"  # the one in grace period (not compliant) first
+    assert dict(s.compliance_counts) == {"inGracePeriod": 1, "compliant": 2}
     assert {g.display_name for g in s.groups} == {"All Employees", "Sales"} and s.group_count == 2
     assert [f.entry_id for f in s.failures] == ["device-platform-blocked"]
 
