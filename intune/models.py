@@ -327,8 +327,9 @@ class User:
     upn: str
     mail: str | None
     account_enabled: bool | None
+    preferred_language: str | None = None  # "fr-FR": the language to write to them in when they have not chosen
 
-    GRAPH_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
+    GRAPH_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled", "preferredLanguage")
 
     @classmethod
     def from_graph(cls, data: dict[str, Any]) -> User:
@@ -339,6 +340,7 @@ class User:
             upn=_str(data, "userPrincipalName"),
             mail=data.get("mail") or None,
             account_enabled=enabled if isinstance(enabled, bool) else None,
+            preferred_language=data.get("preferredLanguage") or None,
         )
 
 

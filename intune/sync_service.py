@@ -71,6 +71,9 @@ class SyncStatus(StrEnum):
     TIMEOUT = "timeout"
     GRAPH_ERROR = "graph_error"
     PERMISSION_MISSING = "permission_missing"
+    PENDING_ACTION = "pending_action"
+    """A wipe, retire or Fresh Start waits for the device's next check-in, which a sync would trigger: refused to
+    end users; an agent must acknowledge that exact action (``reason`` names it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,9 @@ class Confirmation:
     id: str
     device: Device
     expires_at: datetime
+    pending_action: str | None = None
+    """Set (to "wipe", "retire", "freshStart"...) when that action runs as soon as the device checks in; only an
+    agent gets such a confirmation, and must pass the same value as ``acknowledge`` to ``confirm``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,11 +303,14 @@ class SyncService:
 
     async def request_confirmation(self, caller: Caller, device_id: str) -> Confirmation | SyncOutcome:
         """Authorize and check the cooldown, then store a one-time confirmation; a ``SyncOutcome`` says why not."""
-        checked = await self._authorized_device(caller, device_id)
+        checked = await self._authorized_device(caller, device_id, with_actions=True)
         if checked.outcome is not None:
             return checked.outcome
         device = checked.device
         assert device is not None
+        pending = device.pending_action
+        if pending and not await self._authz.is_agent(caller):
+            return SyncOutcome(SyncStatus.PENDING_ACTION, device, reason=pending)
         cooldown = await self._active_cooldown(device)
         if cooldown is not None:
             return cooldown
@@ -320,16 +329,27 @@ class SyncService:
                 "device_user_upn": device.user_principal_name,
                 "created": now,
                 "expires_at": expires_at,
+                "pending_action": pending,
             },
             etag="*",
             ttl=self._ttl + _EXPIRED_GRACE,
         )
-        return Confirmation(confirmation_id, device, datetime.fromtimestamp(expires_at, UTC))
+        return Confirmation(confirmation_id, device, datetime.fromtimestamp(expires_at, UTC), pending)
 
     async def confirm(
-        self, caller: Caller, confirmation_id: str, *, device_id: str | None = None
+        self,
+        caller: Caller,
+        confirmation_id: str,
+        *,
+        device_id: str | None = None,
+        acknowledge: str | None = None,
     ) -> SyncOutcome:
-        """Run the confirmed sync exactly once. ``device_id`` (from card data) is only cross-checked, never used."""
+        """Run the confirmed sync exactly once. ``device_id`` (from card data) is only cross-checked, never used.
+
+        A device with a pending wipe/retire/Fresh Start is synced only for a help desk agent (checked here, from
+        Graph, whatever the card says) who passes ``acknowledge`` equal to that pending action (the distinct
+        "Yes, sync and run the pending wipe" button); a plain "yes" leaves the confirmation unused.
+        """
         if not isinstance(confirmation_id, str) or not _CONFIRMATION_ID.match(confirmation_id):
             return SyncOutcome(SyncStatus.ALREADY_USED)
         key = _CONFIRM_PREFIX + confirmation_id
@@ -347,6 +367,9 @@ class SyncService:
             return await self._finish(
                 caller, bound, SyncOutcome(SyncStatus.FORBIDDEN, reason="device_mismatch")
             )
+        if bound.get("pending_action") and acknowledge != bound.get("pending_action"):
+            # Not consumed: the agent can still press the button that names the pending action.
+            return SyncOutcome(SyncStatus.PENDING_ACTION, reason=str(bound["pending_action"]))
 
         consumed = await self._store.consume(key)
         if consumed is None or consumed.get("nonce") != bound.get("nonce"):
@@ -354,11 +377,17 @@ class SyncService:
         if self._clock() >= float(consumed.get("expires_at", 0)):
             return await self._finish(caller, consumed, SyncOutcome(SyncStatus.EXPIRED))
 
-        checked = await self._authorized_device(caller, str(consumed["device_id"]))
+        checked = await self._authorized_device(caller, str(consumed["device_id"]), with_actions=True)
         if checked.outcome is not None:
             return await self._finish(caller, consumed, checked.outcome, checked.decision)
         device = checked.device
         assert device is not None
+        pending = device.pending_action
+        if pending and (acknowledge != pending or not await self._authz.is_agent(caller)):
+            # Re-read from Graph now: a wipe queued after the confirmation, or forged card data, stops here.
+            return await self._finish(
+                caller, consumed, SyncOutcome(SyncStatus.PENDING_ACTION, device, reason=pending), checked.decision
+            )
 
         reservation = await self._reserve_cooldown(device, caller)
         if isinstance(reservation, SyncOutcome):

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -77,6 +77,15 @@ class Translator:
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         return format_datetime(when, format="medium", tzinfo=UTC, locale=self.lang)
+
+
+    def date(self, when: datetime | None) -> str:
+        """"December 1, 2026" / "1 décembre 2026" (UTC); a dash when unknown."""
+        if when is None:
+            return "—"
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return format_date(when.astimezone(UTC).date(), format="long", locale=self.lang)
 
 
 def negotiate(locale: str | None) -> str:
