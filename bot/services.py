@@ -11,6 +11,7 @@ import logging
 from bot.settings import Settings
 from dialogs.services import Services
 from intune.authorization import AuthorizationPolicy
+from intune.device_health import DeviceHealthService
 from intune.graph_client import GraphClient, MsalTokenProvider, StaticTokenProvider
 from intune.sync_service import SyncService
 from knowledge import KnowledgeBase, Matcher
@@ -80,4 +81,5 @@ async def open_services(settings: Settings, *, store: Store | None = None,
                                          agent_group_ids=group_ids)
     services.sync = SyncService(graph, store, services.authz, confirmation_ttl=settings.confirmation_ttl_s,
                                 cooldown=settings.sync_cooldown_s)
+    services.health = DeviceHealthService(graph, services.authz)
     return services

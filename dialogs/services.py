@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intune.authorization import AuthorizationPolicy
+from intune.device_health import DeviceHealthService
 from intune.graph_client import GraphClient
 from intune.sync_service import SyncService
 from knowledge import KnowledgeBase, Matcher
@@ -26,6 +27,8 @@ class Services:
     graph: GraphClient | None = None
     sync: SyncService | None = None
     authz: AuthorizationPolicy | None = None
+    health: DeviceHealthService | None = None
+    """Compliance status of a device, explained (dialogs/device_health.py)."""
     fake_graph: Any = None
     graph_tenant_id: str | None = None
     """The tenant the Graph client serves; agents from another tenant see none of its users."""
