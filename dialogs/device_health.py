@@ -135,11 +135,10 @@ class DeviceHealthFlow:
             await self.show_device(turn_context, devices[0].id)
             return
         subject = info.subject
-        subject.flow = FLOW_NAME
-        subject.action = "device_status"
+        subject.set_action("device_status", target, flow=FLOW_NAME)
+        subject.set_device(None, None)
         if search.user is not None:
-            subject.user_upn, subject.user_name = search.user.upn, search.user.display_name
-        subject.touch()
+            subject.set_user(search.user.upn, search.user.display_name)
         await send_private(turn_context, view.device_list_card(t, devices, owner=owner), self.services.messenger)
 
     async def _search_usable(self, turn_context: TurnContext, search: DeviceSearch, target: str | None) -> bool:
@@ -240,9 +239,7 @@ class DeviceHealthFlow:
     def _remember(turn_context: TurnContext, device: Device) -> None:
         info = turn_info(turn_context)
         subject = info.subject
-        subject.flow = FLOW_NAME
-        subject.action = "device_status"
-        subject.device_id, subject.device_name = device.id, device.name
+        subject.set_action("device_status", device.name, flow=FLOW_NAME)
+        subject.set_device(device.id, device.name)
         if info.caller is not None and fold(device.user_id) != fold(info.caller.aad_object_id):
-            subject.user_upn, subject.user_name = device.user_principal_name, device.user_display_name
-        subject.touch()
+            subject.set_user(device.user_principal_name, device.user_display_name)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.device_health import DeviceHealthFlow
 from dialogs.services import Services
 
 
 def build_flows(services: Services) -> list[Any]:
-    flows: list[Any] = []
+    flows: list[Any] = [DeviceHealthFlow(services)]
     return flows

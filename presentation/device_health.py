@@ -181,7 +181,8 @@ def status_line(t: Translator, health: DeviceHealth) -> tuple[str, str]:
 def consequence_text(t: Translator, health: DeviceHealth) -> str:
     state = health.state
     if state == "compliant":
-        return t("Nothing to do: this device meets your organisation's rules.")
+        return t("Nothing to do: this device meets your organisation's rules, so company email and apps stay "
+                 "available.")
     if state == "inGracePeriod":
         date = t.date(health.grace_until) if health.grace_until else t("the end of the grace period")
         return t("Fix it before {date}: after that, the device is marked not compliant, and company email, "
@@ -271,9 +272,7 @@ def device_list_card(t: Translator, devices: list[Device], *, owner: str | None 
         summary = t("No device of yours is managed by Intune.") if owner is None else t(
             "{name} has no device managed by Intune.", name=owner)
     elif not bad:
-        summary = t.plural("Your device is compliant.", "All {n} of your devices are compliant.", len(devices)) \
-            if owner is None else t.plural("Their device is compliant.", "All {n} of their devices are compliant.",
-                                           len(devices))
+        summary = t.plural("{n} device: compliant.", "{n} devices: all compliant.", len(devices))
     else:
         summary = t.plural("{n} device needs attention.", "{n} devices need attention.", len(bad))
     shown = sorted(devices, key=lambda d: (d.compliance_state == "compliant", d.name.lower()))[:MAX_LISTED]

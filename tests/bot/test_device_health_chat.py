@@ -38,7 +38,7 @@ async def test_alices_ipad_card_in_french(alice: Chat) -> None:
     assert "En période de grâce jusqu'au" in text and any(d in text for d in _grace_dates("fr"))
     assert "Mettez à jour iPadOS vers la version 17.6 ou ultérieure" in text
     assert "code secret d'au moins 6 chiffres" in text
-    assert "Dernier contact" in text and "il y a" in text
+    assert "Dernière synchronisation" in text and "il y a" in text
     assert any(a.get("title") == "Synchroniser maintenant" for r in replies
                for att in r.get("attachments") or [] for a in att["content"].get("actions", []))
 
@@ -74,7 +74,7 @@ async def test_are_my_devices_all_ok(client: object) -> None:
     grace = Chat(client, user=DEMO_IDS.grace, name="Grace O'Brien", conversation="conv-grace")  # type: ignore[arg-type]
     text = texts(await grace.say("are my devices all ok?"))
     assert "GOBRIEN-MBP" in text and "Grace O'Brien's iPhone" in text
-    assert "All 2 of your devices are compliant" in text
+    assert "2 devices: all compliant" in text
 
 
 async def test_agent_asks_about_alices_ipad_in_french(agent: Chat) -> None:
