@@ -55,7 +55,7 @@ class HelpdeskBot(ActivityHandler):
         self.profile = user_state.create_property("Profile")
         self.messenger = Messenger(adapter, services.store, settings.app_id)
         services.messenger = self.messenger
-        self.sync_dialog = SyncDialog(services.sync, services.store, self._notify_when_done)
+        self.sync_dialog = SyncDialog(services.sync, services.store, self._notify_when_done, services=services)
         self.troubleshoot = TroubleshootFlow(services)
         self.router = Router(services, dialog_state=self.private_state.create_property("DialogState"),
                              profile=self.profile, sync_dialog=self.sync_dialog, troubleshoot=self.troubleshoot,

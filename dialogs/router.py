@@ -312,7 +312,8 @@ class Router:
                                                "this installation yet."))
             return None
         if action == "sync_confirm":
-            return await self.sync_dialog.run_confirmed(turn_context, str(data.get("confirmation", "")))
+            return await self.sync_dialog.run_confirmed(turn_context, str(data.get("confirmation", "")),
+                                                        acknowledge=str(data.get("acknowledge", "")) or None)
         if action == "sync_cancel":
             return await self.sync_dialog.cancel(turn_context, str(data.get("confirmation", "")))
         if action == "troubleshoot":

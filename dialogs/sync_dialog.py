@@ -21,6 +21,8 @@ from botbuilder.dialogs import (
 )
 from botbuilder.schema import Activity, ActivityTypes
 
+from dialogs import sync_safety
+from dialogs.privacy import send_private
 from dialogs.turn import turn_info
 from dialogs.understanding import default_recognizer, parse_yes_no
 from intune.errors import GraphError, GraphForbidden, GraphNotFound, GraphThrottled, GraphTimeout
@@ -28,6 +30,7 @@ from intune.models import Device
 from intune.sync_service import MAX_BULK, Confirmation, SyncOutcome, SyncService, SyncStatus
 from intune.targets import device_matches, fold, parse_device_target
 from presentation import cards
+from presentation import device_health as health_view
 from presentation.i18n import Translator
 from storage import Store
 
@@ -59,17 +62,12 @@ def graph_error_text(t: Translator, exc: GraphError) -> str:
 
 
 def device_line(t: Translator, d: Device) -> str:
-    return t("{name} — {os} {version}, {compliance}, last check-in {when}",
-             name=d.name, os=d.operating_system, version=d.os_version,
-             compliance=compliance_label(t, d.compliance_state), when=t.relative(d.last_sync))
+    """One device in a list, with its management state when a wipe or retire is pending."""
+    return health_view.device_line(t, d)
 
 
 def compliance_label(t: Translator, state: str) -> str:
-    labels = {
-        "compliant": t("compliant"), "noncompliant": t("not compliant"), "inGracePeriod": t("in grace period"),
-        "conflict": t("conflict"), "error": t("compliance error"), "configManager": t("managed by Configuration Manager"),
-    }
-    return labels.get(state, t("compliance unknown"))
+    return health_view.compliance_label(t, state)
 
 
 def outcome_text(t: Translator, outcome: SyncOutcome) -> tuple[str, str]:
@@ -99,6 +97,12 @@ def outcome_text(t: Translator, outcome: SyncOutcome) -> tuple[str, str]:
                                        "a minute."))
     if s is SyncStatus.TIMEOUT:
         return (t("Intune did not answer"), t("The request timed out. Nothing was done; please try again."))
+    if s is SyncStatus.PENDING_ACTION:
+        action = sync_safety.action_name(t, outcome.reason)
+        return (t("A {action} is pending on {name}", action=action, name=name),
+                (health_view.pending_action_warning(t, outcome.device) if outcome.device else "") + " "
+                + t("Nothing was synced. To go ahead, use the button \"Yes, sync and run the pending {action}\" "
+                    "on the confirmation card.", action=action))
     if s is SyncStatus.PERMISSION_MISSING:
         return (t("Permission missing"),
                 t("The bot is missing the Microsoft Graph permission {permission}. Ask your Intune administrator "
@@ -108,13 +112,11 @@ def outcome_text(t: Translator, outcome: SyncOutcome) -> tuple[str, str]:
 
 
 def confirm_card(t: Translator, confirmation: Confirmation) -> dict[str, Any]:
+    """"Sync X now?"; with a pending wipe/retire, the warning and a button that names the action."""
+    if confirmation.pending_action:
+        return sync_safety.pending_confirm_card(t, confirmation)
     d = confirmation.device
-    facts = [
-        {"title": t("Device"), "value": d.name},
-        {"title": t("System"), "value": f"{d.operating_system} {d.os_version}".strip()},
-        {"title": t("Owner"), "value": d.user_display_name or d.user_principal_name or "—"},
-        {"title": t("Last check-in"), "value": t.relative(d.last_sync)},
-    ]
+    facts = sync_safety.confirm_facts(t, d)
     data = {"action": "sync_confirm", "confirmation": confirmation.id}
     return cards.notice_card(
         t("Sync {name} now?", name=d.name),
@@ -135,12 +137,19 @@ async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
     await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
 
 
+async def send_personal(turn_context: TurnContext, card: dict[str, Any], messenger: Any) -> None:
+    """Device lists, confirmations and outcomes are personal: the asker's 1:1 chat in a group or channel."""
+    await send_private(turn_context, card, messenger)
+
+
 class SyncDialog(ComponentDialog):
-    def __init__(self, sync: SyncService | None, store: Store, notifier: Notifier) -> None:
+    def __init__(self, sync: SyncService | None, store: Store, notifier: Notifier, *, services: Any = None) -> None:
         super().__init__(SyncDialog.__name__)
         self.sync = sync
         self.store = store
         self.notifier = notifier
+        self.services = services
+        """dialogs.services.Services: the Messenger (private replies, telling an owner) and Graph."""
         self.add_dialog(TextPrompt(PICK_PROMPT))
         self.add_dialog(TextPrompt(CONFIRM_PROMPT))
         self.add_dialog(WaterfallDialog("sync.flow", [self.find_step, self.confirm_step, self.execute_step]))
@@ -230,9 +239,9 @@ class SyncDialog(ComponentDialog):
         if more > 0:
             hint += " " + t.plural("({n} more not shown: type the device name.)",
                                    "({n} more not shown: type the device name.)", more)
-        await send_card(step.context, cards.render("choices", title=t("Your devices") if not search.user else
-                                                   t("Devices of {name}", name=search.user.display_name),
-                                                   hint=hint, items=items, actions=actions))
+        await send_personal(step.context, cards.render("choices", title=t("Your devices") if not search.user else
+                                                       t("Devices of {name}", name=search.user.display_name),
+                                                       hint=hint, items=items, actions=actions), self._messenger)
         return await step.prompt(PICK_PROMPT, PromptOptions(prompt=None))
 
     async def _bulk(self, step: WaterfallStepContext, devices: list[Device], search: Any) -> DialogTurnResult:
@@ -264,7 +273,8 @@ class SyncDialog(ComponentDialog):
                    cards.execute(t("No"), "syncCancel", {"action": "sync_cancel", "confirmation": bulk_id})]
         actions += [cards.submit(f"{i}. {d.name}"[:40], {"action": "sync_pick", "device_id": d.id})
                     for i, d in enumerate(shown[:5], start=1)]
-        await send_card(step.context, cards.render("choices", title=title, hint=hint, items=items, actions=actions))
+        await send_personal(step.context, cards.render("choices", title=title, hint=hint, items=items,
+                                                       actions=actions), self._messenger)
         return await step.prompt(PICK_PROMPT, PromptOptions(prompt=None))
 
     async def run_bulk(self, turn_context: TurnContext, bulk_id: str) -> dict[str, Any]:
@@ -315,12 +325,17 @@ class SyncDialog(ComponentDialog):
             await step.context.send_activity(graph_error_text(t, exc))
             return await step.end_dialog()
         if isinstance(confirmation, SyncOutcome):
+            if confirmation.status is SyncStatus.PENDING_ACTION:
+                # A wipe or retire waits for the next check-in: never offered to an end user.
+                await send_personal(step.context, sync_safety.pending_refusal_card(t, confirmation),
+                                    self._messenger)
+                return await step.end_dialog()
             title, body = outcome_text(t, confirmation)
-            await send_card(step.context, cards.notice_card(title, body, color="Warning"))
+            await send_personal(step.context, cards.notice_card(title, body, color="Warning"), self._messenger)
             return await step.end_dialog()
         step.values["confirmation"] = confirmation.id
         info.subject.confirmation = confirmation.id
-        await send_card(step.context, confirm_card(t, confirmation))
+        await send_personal(step.context, confirm_card(t, confirmation), self._messenger)
         return await step.prompt(CONFIRM_PROMPT, PromptOptions(prompt=None))
 
     async def execute_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -361,8 +376,17 @@ class SyncDialog(ComponentDialog):
         return hits[0] if len(hits) == 1 else None
 
     # -- shared with the card buttons (stateless, safe on stale or repeated clicks) -----------------
-    async def run_confirmed(self, turn_context: TurnContext, confirmation_id: str) -> dict[str, Any]:
-        """Run the sync for a confirmation; returns the card that replaces the confirmation card."""
+    @property
+    def _messenger(self) -> Any:
+        return getattr(self.services, "messenger", None)
+
+    async def run_confirmed(self, turn_context: TurnContext, confirmation_id: str,
+                            acknowledge: str | None = None) -> dict[str, Any]:
+        """Run the sync for a confirmation; returns the card that replaces the confirmation card.
+
+        ``acknowledge`` comes from the button that names a pending wipe/retire (agents only; re-checked by
+        ``SyncService``); typed "yes" never carries it.
+        """
         info = turn_info(turn_context)
         t = info.t
         if self.sync is None or info.caller is None:
@@ -373,11 +397,20 @@ class SyncDialog(ComponentDialog):
         if not quiet:
             await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         info.subject.confirmation = None
-        outcome = await self.sync.confirm(info.caller, confirmation_id)
+        outcome = await self.sync.confirm(info.caller, confirmation_id, acknowledge=acknowledge or None)
         title, body = outcome_text(t, outcome)
         card = done_card(t, title, body)
+        if outcome.status is SyncStatus.PENDING_ACTION and outcome.device is not None and not await self._agent(
+                info.caller):
+            card = sync_safety.pending_refusal_card(t, outcome)
+            title, body = card_title_body(card)
         if not quiet:
-            await send_card(turn_context, cards.notice_card(title, body, color="Good" if outcome.ok else "Warning"))
+            await send_personal(turn_context, card if outcome.status is SyncStatus.PENDING_ACTION else
+                                cards.notice_card(title, body, color="Good" if outcome.ok else "Warning"),
+                                self._messenger)
+        if outcome.ok and self.services is not None:
+            await sync_safety.tell_owner(turn_context, self._messenger, getattr(self.services, "graph", None),
+                                         info.caller, outcome)
         if outcome.device is not None:
             info.subject.set_device(outcome.device.id, outcome.device.name)
             info.subject.set_action("sync", outcome.device.name, flow="sync")
@@ -389,6 +422,10 @@ class SyncDialog(ComponentDialog):
             except Exception:
                 log.warning("could not schedule the completion notice", exc_info=True)
         return card
+
+    async def _agent(self, caller: Any) -> bool:
+        authz = getattr(self.services, "authz", None)
+        return bool(authz is not None and caller is not None and await authz.is_agent(caller))
 
     async def cancel(self, turn_context: TurnContext, confirmation_id: str) -> dict[str, Any]:
         info = turn_info(turn_context)
@@ -430,6 +467,12 @@ class SyncDialog(ComponentDialog):
 def _looks_like_a_name(text: str) -> bool:
     """"LAB-W11-999", "DESKTOP-42": a device name, not words ("my laptop urgent")."""
     return len(text.split()) == 1 and (any(c.isdigit() for c in text) or "-" in text)
+
+
+def card_title_body(card: dict[str, Any]) -> tuple[str, str]:
+    """The title and first text of a notice card (to repeat it as a message)."""
+    texts = [b.get("text", "") for b in card.get("body", []) if b.get("type") == "TextBlock"]
+    return (texts[0] if texts else "", texts[1] if len(texts) > 1 else "")
 
 
 def _row_device(device_id: str, name: str, details: dict[str, str]) -> Device:

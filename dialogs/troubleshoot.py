@@ -11,8 +11,9 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 
+from dialogs.privacy import send_private
 from dialogs.sync_dialog import compliance_label, graph_error_text
 from dialogs.turn import turn_info
 from intune.errors import GraphError, GraphForbidden
@@ -98,9 +99,8 @@ class TroubleshootFlow:
                                                    target=target, who=who) if search.user else
                                                  t("I found no device matching \"{target}\".", target=target))
                 return
-            devices_named = {e.device_name or target for e in entries}
             lines = [self._audit_line(t, e, e.device_name or target) for e in entries[:5]]
-            await turn_context.send_activity("\n\n".join(lines) if len(devices_named) else "")
+            await send_private(turn_context, "\n\n".join(lines), self.services.messenger)
             return
         if len(devices) > 8:
             await turn_context.send_activity(t("{n} devices match \"{target}\": which one? Give me its name.",
@@ -117,7 +117,7 @@ class TroubleshootFlow:
                                when=t.relative(device.last_sync)))
         if len(devices) == 1:
             info.subject.set_device(devices[0].id, devices[0].name)
-        await turn_context.send_activity("\n\n".join(lines))
+        await send_private(turn_context, "\n\n".join(lines), self.services.messenger)
 
     @staticmethod
     def _audit_line(t: Translator, e: Any, name: str) -> str:
@@ -150,7 +150,8 @@ class TroubleshootFlow:
             card = summary_card(result, self.services.kb, t)
             info.subject.set_user(result.user.upn, result.user.display_name)
             info.subject.set_action("troubleshoot", result.user.upn, flow="troubleshoot")
-        await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+        # A user's account, devices, apps and enrollment failures: the asker's 1:1 chat when asked in a channel.
+        await send_private(turn_context, card, self.services.messenger)
 
 
 # -- cards ----------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ async def test_agent_confirms_the_wipe_explicitly_and_bob_is_told(agent: Chat, f
     assert [b["title"] for b in buttons] == ["Yes, sync and run the pending wipe"]
     await agent.say("yes", service_url=connector.url)  # a plain yes is not enough
     assert fake_graph.state.sync_calls == []
-    replies = await agent.click({**buttons[0]["data"]}, service_url=connector.url)  # type: ignore[call-arg]
+    replies = await agent.say(None, value=buttons[0]["data"], service_url=connector.url)
     assert len(fake_graph.state.sync_calls) == 1
     notices = await connector.wait_for(lambda s: "Hélène" in str(s.body.get("text", "")))
     assert notices and "Galaxy-S21-Bob" in notices[0].body["text"]
