@@ -40,10 +40,23 @@ def entry_from_key(kb: KnowledgeBase, key: str | None) -> Entry | None:
     return kb.get(kind, entry_id)
 
 
+async def audience(turn_context: TurnContext, services: Services | KnowledgeBase) -> str:
+    """Who is asking: ``cards.AGENT`` for helpdesk agents (group membership, cached by the policy), else
+    ``cards.USER``. Without Graph the bot cannot tell, and shows the agent's card, which has the user's steps too."""
+    info = turn_info(turn_context)
+    authz = None if isinstance(services, KnowledgeBase) else services.authz
+    if authz is None:
+        return cards.AGENT
+    if info.caller is None:
+        return cards.USER
+    return cards.AGENT if await authz.is_agent(info.caller) else cards.USER
+
+
 async def send_entry(turn_context: TurnContext, entry: Entry, services: Services | KnowledgeBase) -> None:
     info = turn_info(turn_context)
     kb = services if isinstance(services, KnowledgeBase) else services.kb
-    card = cards.entry_card(entry, kb, info.t, can_sync=sync_helps(entry) and info.caller is not None)
+    card = cards.entry_card(entry, kb, info.t, can_sync=sync_helps(entry) and info.caller is not None,
+                            audience=await audience(turn_context, services))
     await turn_context.send_activity(_with_feedback(MessageFactory.attachment(cards.attachment(card))))
     info.subject.set_answer(entry_key(entry), entry.title(info.lang),
                             codes=[entry.code] if isinstance(entry, ErrorEntry) and entry.code is not None else [])

@@ -190,7 +190,9 @@ class DeviceHealthFlow:
         theirs = [view.issue_text(t, i, d) for i in health.issues if not i.self_service]
         lines: list[str] = []
         if health.compliant:
-            lines.append(t("{name} is compliant: there is nothing to fix.", name=d.name))
+            lines.append(t("{name} is compliant: there is nothing to fix. To check it again at any time, open "
+                           "Company Portal on the device, select it under Devices and choose Check status.",
+                           name=d.name))
         elif mine:
             lines.append(t("On {name}, you can do this yourself:", name=d.name))
             lines += [f"- {step}" for step in mine]

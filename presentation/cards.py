@@ -208,7 +208,45 @@ def subcode_label(subcode: str) -> str:
 # -- answers --------------------------------------------------------------------------------
 
 
-def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync: bool) -> dict[str, Any]:
+USER = "user"
+AGENT = "agent"
+AUDIENCES = (USER, AGENT)
+"""Who reads an answer: an end user gets what they can do themselves; a helpdesk agent the admin steps, and the
+user's steps too where the data has them (issue 14: answers for who is asking)."""
+
+
+def user_steps(entry: Entry, kb: KnowledgeBase, lang: str) -> str | None:
+    """What an end user can do themselves about ``entry``; ``None`` where the docs give only admin steps.
+
+    Reads the knowledge data's end-user texts: an error's own ``user_what_to_do``, else its family's
+    ``user_advice``; an enrollment failure's ``user_remediation``; a FAQ entry's ``user_answer``, or its answer
+    when the entry is not written for admins only.
+    """
+    if isinstance(entry, ErrorEntry):
+        own = getattr(entry.texts[lang], "user_what_to_do", None)
+        if own:
+            return str(own)
+        family = kb.family(entry.family, lang)
+        advice = getattr(family, "user_advice", None) if family else None
+        return str(advice) if advice else None
+    if isinstance(entry, EnrollmentEntry):
+        remediation = getattr(entry.texts[lang], "user_remediation", None)
+        return str(remediation) if remediation else None
+    if isinstance(entry, FaqEntry):
+        answer = getattr(entry.texts[lang], "user_answer", None)
+        if answer:
+            return str(answer)
+        return None if getattr(entry, "audience", "both") == "admin" else entry.texts[lang].answer
+    return None
+
+
+def _it_team_text(t: Translator) -> str:
+    return t("Your IT team needs to do this: it is fixed in the Intune admin center, not on your device. Ask the "
+             "helpdesk and mention what you saw here.")
+
+
+def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync: bool,
+               audience: str = AGENT) -> dict[str, Any]:
     lang = t.lang
     facts = []
     if entry.code is not None:
@@ -231,6 +269,16 @@ def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync:
     actions = []
     if can_sync:
         actions.append(submit(t("Sync my device"), {"action": "sync_start"}))
+    steps = user_steps(entry, kb, lang)
+    if audience == USER:
+        if steps is None:
+            actions.append(ask_helpdesk_action(t))
+        heading, body, note = t("What to do"), steps or _it_team_text(t), ""
+        if steps is not None:
+            note = t("Still failing? Ask the helpdesk: they can see more in the Intune admin center.")
+    else:
+        heading, body = t("What to do"), explanation(entry, lang, kb)
+        note = t("What the user can do: {steps}", steps=steps) if steps else ""
     actions += source_and_feedback(entry, t)
     title, message = card_title(t.prose(entry.texts[lang].message))
     return render(
@@ -239,16 +287,27 @@ def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync:
         title=title,
         message=clip(message),
         facts=facts,
-        body_heading=t("What to do"),
-        body=clip(t.prose(explanation(entry, lang, kb))),
-        note="",
+        body_heading=heading,
+        body=clip(t.prose(body)),
+        note=clip(t.prose(note)),
         actions=actions,
     )
 
 
-def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any]:
+def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator,
+                    audience: str = AGENT) -> dict[str, Any]:
     text = entry.texts[t.lang]
-    actions = source_and_feedback(entry, t)
+    actions: list[dict[str, Any]] = []
+    steps = user_steps(entry, kb, t.lang)
+    if audience == USER:
+        # Enrollment failures mostly need IT: the helpdesk button is always there for end users.
+        actions.append(ask_helpdesk_action(t))
+        what = t("**What you can do:** {remediation}", remediation=steps) if steps else _it_team_text(t)
+    else:
+        what = t("**What to do:** {remediation}", remediation=text.remediation)
+        if steps:
+            what += "\n\n" + t("**What the user can do:** {remediation}", remediation=steps)
+    actions += source_and_feedback(entry, t)
     return render(
         "answer",
         kicker=t("Enrollment failure"),
@@ -256,16 +315,23 @@ def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator) ->
         message="",
         facts=[],
         body_heading=t("What it means"),
-        body=clip(t.prose(text.details) + "\n\n"
-                  + t("**What to do:** {remediation}", remediation=t.prose(text.remediation))),
+        body=clip(t.prose(text.details) + "\n\n" + t.prose(what)),
         note="",
         actions=actions,
     )
 
 
-def faq_card(entry: FaqEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any]:
+def faq_card(entry: FaqEntry, kb: KnowledgeBase, t: Translator, audience: str = AGENT) -> dict[str, Any]:
     text = entry.texts[t.lang]
+    body = text.answer
     actions: list[dict[str, Any]] = []
+    if audience == USER:
+        steps = user_steps(entry, kb, t.lang)
+        if steps is None:
+            body = _it_team_text(t)
+            actions.append(ask_helpdesk_action(t))
+        else:
+            body = steps
     for rid in entry.related[:3]:
         related = kb.faq.get(rid)
         if related:
@@ -278,37 +344,41 @@ def faq_card(entry: FaqEntry, kb: KnowledgeBase, t: Translator) -> dict[str, Any
         message="",
         facts=[],
         body_heading="",
-        body=clip(t.prose(text.answer)),
+        body=clip(t.prose(body)),
         note=t("Related questions are below.") if entry.related else "",
         actions=actions,
     )
 
 
-def entry_card(entry: Entry, kb: KnowledgeBase, t: Translator, *, can_sync: bool = False) -> dict[str, Any]:
-    """The answer card for one entry, rendered once per language and sync button.
+def entry_card(entry: Entry, kb: KnowledgeBase, t: Translator, *, can_sync: bool = False,
+               audience: str = AGENT) -> dict[str, Any]:
+    """The answer card for one entry, rendered once per language, sync button and audience (``USER``: what the
+    user can do; ``AGENT``: the admin steps, and the user's).
 
     An entry's card depends on nothing else, and the knowledge base does not change while the bot
     runs, so each answer is rendered once (~25 µs a reply). Like every card, it is never changed
     after rendering (SharedCardAttachment relies on that too).
     """
-    key = (id(kb), entry.kind, entry.id, t.lang, can_sync)
+    audience = audience if audience in AUDIENCES else AGENT
+    key = (id(kb), entry.kind, entry.id, t.lang, can_sync, audience)
     cached = _entry_cards.get(key)
     if cached is not None and cached[0]() is kb and cached[1] is entry:
         return cached[2]
     if isinstance(entry, ErrorEntry):
-        card = error_card(entry, kb, t, can_sync=can_sync)
+        card = error_card(entry, kb, t, can_sync=can_sync, audience=audience)
     elif isinstance(entry, EnrollmentEntry):
-        card = enrollment_card(entry, kb, t)
+        card = enrollment_card(entry, kb, t, audience)
     else:
-        card = faq_card(entry, kb, t)
+        card = faq_card(entry, kb, t, audience)
     if len(_entry_cards) >= _ENTRY_CARDS_MAX:  # only reached when knowledge bases come and go (tests)
         _entry_cards.clear()
     _entry_cards[key] = (weakref.ref(kb), entry, card)
     return card
 
 
-# (knowledge base's id, kind, id, language, sync button) -> (the knowledge base, the entry, the card).
-_entry_cards: dict[tuple[int, str, str, str, bool], tuple[weakref.ref[KnowledgeBase], Entry, dict[str, Any]]] = {}
+# (knowledge base's id, kind, id, language, sync button, audience) -> (the knowledge base, the entry, the card).
+_entry_cards: dict[tuple[int, str, str, str, bool, str],
+                   tuple[weakref.ref[KnowledgeBase], Entry, dict[str, Any]]] = {}
 _ENTRY_CARDS_MAX = 8192
 
 
