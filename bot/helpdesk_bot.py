@@ -207,11 +207,13 @@ class HelpdeskBot(ActivityHandler):
         lang = info.lang
         await self.services.store.put(f"convref/{reference.conversation.id}",
                                       reference.serialize() if hasattr(reference, "serialize") else {})
-        task = asyncio.create_task(self._watch(reference, device, lang))
+        # In a group chat or channel the notice goes to the asker's 1:1 chat, like the sync itself.
+        private_to = info.caller.aad_object_id if info.is_shared and info.caller is not None else None
+        task = asyncio.create_task(self._watch(reference, device, lang, private_to))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _watch(self, reference: Any, device: Device, lang: str) -> None:
+    async def _watch(self, reference: Any, device: Device, lang: str, private_to: str | None = None) -> None:
         t = Translator(lang)
         try:
             status = await self.services.sync.wait_for_completion(  # type: ignore[union-attr]
@@ -222,6 +224,9 @@ class HelpdeskBot(ActivityHandler):
         if status is None or status.state not in status.TERMINAL_STATES:
             return
         text = t("Update: {name} — sync {state}.", name=device.name, state=state_label(t, status.state))
+        if private_to is not None:
+            await self.messenger.to_user(None, private_to, text, reference=reference.serialize())
+            return
 
         async def send(turn_context: TurnContext) -> None:
             await turn_context.send_activity(text)

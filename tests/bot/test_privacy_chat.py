@@ -65,3 +65,16 @@ async def test_no_1to1_chat_means_no_details_anywhere(alice: Chat, connector: Fa
                               conv_type="groupChat", service_url=connector.url)
     shown = texts(replies)
     assert "Alice's iPad" not in shown and "personal" in shown
+
+
+async def test_a_whole_sync_in_a_group_chat_stays_private(alice: Chat, connector: FakeConnector,
+                                                          fake_graph: object) -> None:
+    kw = {"conversation": GROUP, "conv_type": "groupChat", "service_url": connector.url}
+    shown = texts(await alice.say("<at>Helpdesk</at> sync my device", **kw))
+    shown += texts(await alice.say("<at>Helpdesk</at> 1", **kw))
+    shown += texts(await alice.say("<at>Helpdesk</at> yes", **kw))
+    assert "DESKTOP-42QX7T1" not in shown and "Sync requested" not in shown
+    assert len(fake_graph.state.sync_calls) == 1  # type: ignore[attr-defined]
+    done = await connector.wait_for(lambda s: "Update:" in str(s.body.get("text", "")))
+    assert done and all(s.conversation != GROUP for s in done)
+    assert all(s.conversation != GROUP for s in connector.sent if "DESKTOP-42QX7T1" in str(s.body))
