@@ -131,12 +131,20 @@ class DeviceHealthFlow:
                     return
             await turn_context.send_activity(text)
             return
+        attention = [d for d in devices if d.compliance_state != "compliant"]
         if len(devices) == 1 and not (listing and exclude):
             await self.show_device(turn_context, devices[0].id)
             return
+        generic = not target or bool(_OWN_DEVICES.match(fold(target)))
+        if not listing and not generic and len(attention) == 1:
+            # "why is my phone not compliant?" with two phones: the one that is not.
+            await self.show_device(turn_context, attention[0].id)
+            return
         subject = info.subject
         subject.set_action("device_status", target, flow=FLOW_NAME)
-        subject.set_device(None, None)
+        # The one device that needs attention is what "what can I do?" will be about.
+        only = attention[0] if len(attention) == 1 else None
+        subject.set_device(only.id if only else None, only.name if only else None)
         if search.user is not None:
             subject.set_user(search.user.upn, search.user.display_name)
         await send_private(turn_context, view.device_list_card(t, devices, owner=owner), self.services.messenger)

@@ -85,6 +85,12 @@ def _passcode_path(t: Translator, device: Device) -> str:
     return ""
 
 
+def _with_path(t: Translator, text: str, where: str) -> str:
+    if not where:
+        return text
+    return text + " " + t("Where: {path}.", path=where)
+
+
 def issue_text(t: Translator, issue: ComplianceIssue, device: Device) -> str:
     """What to do about one failing setting, in plain words."""
     os_ = _os_name(device)
@@ -94,7 +100,7 @@ def issue_text(t: Translator, issue: ComplianceIssue, device: Device) -> str:
         where = _settings_path(t, device)
         text = (t("Update {os} to {version} or later.", os=os_, version=issue.required) if issue.required
                 else t("Update {os} to the latest version.", os=os_))
-        return f"{text} ({where})" if where else text
+        return _with_path(t, text, where)
     if fix == "set_passcode":
         where = _passcode_path(t, device)
         if issue.required:
@@ -102,7 +108,7 @@ def issue_text(t: Translator, issue: ComplianceIssue, device: Device) -> str:
                     else t("Set a sign-in password of at least {n} characters.", n=issue.required))
         else:
             text = (t("Set a passcode to unlock the device.") if mobile else t("Set a sign-in password."))
-        return f"{text} ({where})" if where else text
+        return _with_path(t, text, where)
     if fix == "passcode_not_simple":
         return t("Choose a passcode that is not simple (no 1234 or 1111).")
     if fix == "auto_lock":

@@ -89,3 +89,19 @@ async def test_end_user_cannot_look_at_someone_elses_device(client: object) -> N
     text = texts(await bob.say("why is alice's ipad not compliant?"))
     assert "Alice's iPad" not in text and "17.5" not in text
     assert "only your own devices" in text
+
+
+async def test_the_phone_that_is_not_compliant_and_no_sync_on_a_pending_wipe(client: object) -> None:
+    bob = Chat(client, user=DEMO_IDS.bob, name="Bob Durand", locale="fr-FR", conversation="conv-bob-3")  # type: ignore[arg-type]
+    replies = await bob.say("pourquoi mon téléphone est non conforme")
+    text = texts(replies)
+    assert "Galaxy-S21-Bob" in text and "Bob-Pixel8" not in text  # of his two phones, the one that is not
+    assert "effacé" in text  # the pending wipe is said
+    assert action_data(replies, "sync_pick") == []  # and no Sync now: it would run the wipe
+
+
+async def test_a_list_with_one_device_to_fix_then_what_to_do(alice: Chat) -> None:
+    listing = texts(await alice.say("check my device"))
+    assert "Alice's iPad" in listing and "DESKTOP-42QX7T1" in listing and "1 device needs attention" in listing
+    steps = texts(await alice.say("what can I do to fix it myself?"))
+    assert "On Alice's iPad" in steps and "Update iPadOS to 17.6 or later" in steps
