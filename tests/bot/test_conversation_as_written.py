@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from intune.demo_tenant import DEMO_IDS
 from intune.fake_graph import FakeGraphServer
-from tests.bot.conftest import Chat, action_data, texts
+from tests.bot.conftest import Chat, FakeConnector, action_data, texts
 
 NO_ANSWER = ("don't have an answer", "pas de réponse", "Did you mean", "Vouliez-vous dire")
 
@@ -161,19 +161,27 @@ async def test_an_end_user_cannot_bulk_sync_someone_else(alice: Chat, fake_graph
 
 # -- 5. group chats and channels -----------------------------------------------------------------------
 async def test_in_a_group_each_member_answers_only_their_own_question(client: TestClient,
-                                                                      fake_graph: FakeGraphServer) -> None:
-    group = dict(conversation="19:group-1@thread.v2", conv_type="groupChat")
+                                                                      fake_graph: FakeGraphServer,
+                                                                      connector: FakeConnector) -> None:
+    # Device lists and confirmations are personal: in a group they reach the asker's 1:1 chat (issue 14).
+    group = dict(conversation="19:group-1@thread.v2", conv_type="groupChat", service_url=connector.url)
     alice = Chat(client, conversation=group["conversation"])
     david = Chat(client, user=DEMO_IDS.david, name="David Lambert", conversation=group["conversation"])
-    shown = texts(await alice.say("<at>Helpdesk</at> sync my device", conv_type="groupChat"))
-    assert "DESKTOP-42QX7T1" in shown
-    shown = texts(await alice.say("<at>Helpdesk</at> 2", conv_type="groupChat"))
-    assert "Sync Alice's iPhone now?" in shown
-    shown = texts(await david.say("<at>Helpdesk</at> yes", conv_type="groupChat"))
-    assert "Sync requested" not in shown and "nothing was synced" not in shown
+
+    def private() -> str:
+        return texts([{"text": m.get("text"), "attachments": m.get("attachments")}
+                      for m in connector.messages("a:proactive-")])
+
+    shown = texts(await alice.say("<at>Helpdesk</at> sync my device", **group))
+    assert "DESKTOP-42QX7T1" in private() and "DESKTOP-42QX7T1" not in shown
+    await alice.say("<at>Helpdesk</at> 2", **group)
+    assert "Sync Alice's iPhone now?" in private()
+    shown = texts(await david.say("<at>Helpdesk</at> yes", **group))
+    assert "Sync requested" not in shown + private() and "nothing was synced" not in shown
     assert not fake_graph.state.sync_calls
-    shown = texts(await alice.say("<at>Helpdesk</at> yes go ahead", conv_type="groupChat"))
-    assert "Sync requested for Alice's iPhone" in shown
+    await alice.say("<at>Helpdesk</at> yes go ahead", **group)
+    assert "Sync requested for Alice's iPhone" in private()
+    assert len(fake_graph.state.sync_calls) == 1
 
 
 # -- 6. long pastes, 7. images ---------------------------------------------------------------------------
