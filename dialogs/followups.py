@@ -14,6 +14,7 @@ from dialogs.understanding import Intent
 from knowledge.answers import explanation
 from knowledge.models import EnrollmentEntry, Entry, ErrorEntry, FaqEntry
 from presentation import cards
+from presentation.i18n import Translator
 
 if TYPE_CHECKING:
     from dialogs.router import Router
@@ -162,7 +163,13 @@ def _all_text(entry: Entry, lang: str) -> str:
 
 
 def plain_steps(entry: Entry, lang: str, kb: Any) -> str:
-    """What the person can do about an entry, in plain words (the end-user text where the data has one)."""
+    """What the person can do about an entry, in plain words (the end-user text where the data has one; "your IT
+    team needs to do this" where the docs give only admin steps)."""
+    steps = cards.user_steps(entry, kb, lang)
+    if steps:
+        return steps
+    if isinstance(entry, ErrorEntry | EnrollmentEntry) or getattr(entry, "audience", "both") == "admin":
+        return cards.it_team_text(Translator(lang))
     try:
         from knowledge.answers import user_explanation  # added with the audience data
     except ImportError:  # pragma: no cover - older knowledge package

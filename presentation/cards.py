@@ -240,7 +240,8 @@ def user_steps(entry: Entry, kb: KnowledgeBase, lang: str) -> str | None:
     return None
 
 
-def _it_team_text(t: Translator) -> str:
+def it_team_text(t: Translator) -> str:
+    """For an end user, where only the admin center can fix it."""
     return t("Your IT team needs to do this: it is fixed in the Intune admin center, not on your device. Ask the "
              "helpdesk and mention what you saw here.")
 
@@ -273,7 +274,7 @@ def error_card(entry: ErrorEntry, kb: KnowledgeBase, t: Translator, *, can_sync:
     if audience == USER:
         if steps is None:
             actions.append(ask_helpdesk_action(t))
-        heading, body, note = t("What to do"), steps or _it_team_text(t), ""
+        heading, body, note = t("What to do"), steps or it_team_text(t), ""
         if steps is not None:
             note = t("Still failing? Ask the helpdesk: they can see more in the Intune admin center.")
     else:
@@ -302,7 +303,7 @@ def enrollment_card(entry: EnrollmentEntry, kb: KnowledgeBase, t: Translator,
     if audience == USER:
         # Enrollment failures mostly need IT: the helpdesk button is always there for end users.
         actions.append(ask_helpdesk_action(t))
-        what = t("**What you can do:** {remediation}", remediation=steps) if steps else _it_team_text(t)
+        what = t("**What you can do:** {remediation}", remediation=steps) if steps else it_team_text(t)
     else:
         what = t("**What to do:** {remediation}", remediation=text.remediation)
         if steps:
@@ -328,7 +329,7 @@ def faq_card(entry: FaqEntry, kb: KnowledgeBase, t: Translator, audience: str = 
     if audience == USER:
         steps = user_steps(entry, kb, t.lang)
         if steps is None:
-            body = _it_team_text(t)
+            body = it_team_text(t)
             actions.append(ask_helpdesk_action(t))
         else:
             body = steps

@@ -57,3 +57,9 @@ async def test_enrollment_failure_for_an_end_user_offers_the_helpdesk(alice: Cha
     shown = texts(replies)
     assert "add its IMEI" not in shown.lower() and "corporate device identifier" not in shown
     assert any(a.get("data", {}).get("action") == "ticket_start" for a in card_actions(replies))
+
+
+async def test_in_plain_words_an_end_user_gets_no_admin_steps(alice: Chat) -> None:
+    await alice.say("company portal shows 0x87D13B62 for outlook")
+    shown = texts(await alice.say("what does that mean in plain english? i'm not technical"))
+    assert "NDES" not in shown and "certificate connector" not in shown
