@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from knowledge import KnowledgeBase
 from knowledge.models import EnrollmentEntry, ErrorEntry, FaqEntry
 from presentation import cards
@@ -31,14 +33,25 @@ async def test_end_user_and_agent_get_different_steps_for_0x87d1fde8_in_french(a
 
 def test_where_only_admin_steps_exist_users_are_sent_to_their_it_team() -> None:
     kb = KnowledgeBase.from_dir()
-    t = Translator("en")
-    admin_only = [e for e in [*kb.errors.values(), *kb.enrollment.values(), *kb.faq.values()]
-                  if cards.user_steps(e, kb, "en") is None]
-    for entry in admin_only[:20]:
-        card = cards.entry_card(entry, kb, t, audience=cards.USER)
-        shown = texts([{"attachments": [{"content": card}]}])
-        assert "Your IT team needs to do this" in shown, entry.id
-        assert any(a.get("data", {}).get("action") == "ticket_start" for a in card.get("actions", [])), entry.id
+    error = next(e for e in kb.errors.values() if e.family)
+    # An error of a family with no end-user text, an enrollment failure and an admin FAQ entry without user text.
+    bare_error = replace(error, id="test-admin-only", family="test-no-family",
+                         texts={k: replace(v, **({"user_what_to_do": None} if hasattr(v, "user_what_to_do") else {}))
+                                for k, v in error.texts.items()})
+    enrollment = next(iter(kb.enrollment.values()))
+    bare_enrollment = replace(enrollment, id="test-admin-only", texts={
+        k: replace(v, **({"user_remediation": None} if hasattr(v, "user_remediation") else {}))
+        for k, v in enrollment.texts.items()})
+    for lang, expected in (("en", "Your IT team needs to do this"), ("fr", "équipe informatique")):
+        t = Translator(lang)
+        for entry in (bare_error, bare_enrollment):
+            assert cards.user_steps(entry, kb, lang) is None
+            card = cards.entry_card(entry, kb, t, audience=cards.USER)
+            shown = texts([{"attachments": [{"content": card}]}])
+            assert expected in shown, (lang, entry.id)
+            assert any(a.get("data", {}).get("action") == "ticket_start" for a in card.get("actions", []))
+            admin = texts([{"attachments": [{"content": cards.entry_card(entry, kb, t, audience=cards.AGENT)}]}])
+            assert expected not in admin
 
 
 def test_cards_are_cached_per_audience() -> None:
