@@ -17,10 +17,11 @@ from botbuilder.core import TurnContext
 
 from dialogs.privacy import send_private
 from dialogs.services import Services
+from dialogs.sync_dialog import graph_error_text
 from dialogs.turn import turn_info
 from dialogs.understanding import Intent
 from intune.device_health import DeviceHealth, HealthRefused
-from intune.errors import GraphError
+from intune.errors import GraphError, GraphForbidden, GraphNotFound
 from intune.models import Device
 from intune.sync_service import DeviceSearch
 from intune.targets import fold
@@ -38,6 +39,9 @@ _OWN_DEVICES = re.compile(
 
 
 def _graph_error_text(t: Translator, exc: GraphError) -> str:
+    """A missing permission or a deleted device is said as such; anything else is "try again"."""
+    if isinstance(exc, GraphForbidden | GraphNotFound):
+        return graph_error_text(t, exc)
     return t("I couldn't read the device's status from Intune right now. Please try again in a minute.")
 
 

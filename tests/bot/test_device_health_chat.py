@@ -105,3 +105,14 @@ async def test_a_list_with_one_device_to_fix_then_what_to_do(alice: Chat) -> Non
     assert "Alice's iPad" in listing and "DESKTOP-42QX7T1" in listing and "1 device needs attention" in listing
     steps = texts(await alice.say("what can I do to fix it myself?"))
     assert "On Alice's iPad" in steps and "Update iPadOS to 17.6 or later" in steps
+
+
+async def test_agent_lists_someones_devices_and_a_deleted_device_is_said(agent: Chat,
+                                                                         fake_graph: FakeGraphServer) -> None:
+    text = texts(await agent.say("show me the devices of bob@contoso.com"))
+    assert "Devices of Bob Durand" in text and "Galaxy-S21-Bob" in text and "wipe pending" in text
+    replies = await agent.say("is DESKTOP-42B0B77 compliant?")
+    assert "Bob Durand" in texts(replies) and "BitLocker" in texts(replies)
+    del fake_graph.state.devices[DEMO_IDS.bob_pc]
+    gone = texts(await agent.click({"action": "device_status", "device_id": DEMO_IDS.bob_pc}))
+    assert "no longer exists" in gone
