@@ -334,13 +334,23 @@ class SyncDialog(ComponentDialog):
             await send_personal(step.context, cards.notice_card(title, body, color="Warning"), self._messenger)
             return await step.end_dialog()
         step.values["confirmation"] = confirmation.id
+        step.values["pending_action"] = confirmation.pending_action
         info.subject.confirmation = confirmation.id
         await send_personal(step.context, confirm_card(t, confirmation), self._messenger)
         return await step.prompt(CONFIRM_PROMPT, PromptOptions(prompt=None))
 
     async def execute_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        answer = parse_yes_no(str(step.result or ""))
+        text = str(step.result or "")
+        answer = parse_yes_no(text)
         confirmation_id = step.values.get("confirmation", "")
+        pending = step.values.get("pending_action")
+        if pending:
+            # A wipe/retire is pending: only a yes that names it goes ahead ("yes, run the wipe"); the service
+            # checks again that the caller is an agent.
+            named = default_recognizer().recognize(text)
+            if named.name == "confirm_pending_action" and pending in named.slots:
+                await self.run_confirmed(step.context, confirmation_id, acknowledge=pending)
+                return await step.end_dialog()
         if answer is None:
             step.context.turn_state[REROUTE_KEY] = True  # not a yes or no: read it as a new message
             return await step.end_dialog()

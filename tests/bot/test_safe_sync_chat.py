@@ -92,3 +92,22 @@ async def test_owner_is_told_in_english_when_an_agent_syncs_alices_ipad(agent: C
     assert notices and "Hélène" in notices[0].body["text"] and "Alice's iPad" in notices[0].body["text"]
     created = [s for s in connector.sent if s.path == "/v3/conversations"]
     assert any(m.get("aadObjectId") == DEMO_IDS.alice for s in created for m in s.body.get("members", []))
+
+
+async def test_agent_may_type_a_yes_that_names_the_wipe_in_french(agent: Chat, fake_graph: FakeGraphServer) -> None:
+    replies = await agent.say("synchronise Galaxy-S21-Bob", locale="fr-FR")
+    assert "réinitialisation" in texts(replies)
+    await agent.say("oui", locale="fr-FR")
+    assert fake_graph.state.sync_calls == []
+    replies = await agent.say("synchronise Galaxy-S21-Bob", locale="fr-FR")
+    await agent.say("oui, lance la réinitialisation", locale="fr-FR")
+    assert len(fake_graph.state.sync_calls) == 1
+
+
+async def test_an_end_user_naming_the_wipe_still_gets_nothing(client: object, fake_graph: FakeGraphServer) -> None:
+    bob = _bob(client)
+    fake_graph.state.devices[DEMO_IDS.bob_wipe_pending]["managementState"] = "managed"
+    await bob.say("sync Galaxy-S21-Bob")
+    fake_graph.state.devices[DEMO_IDS.bob_wipe_pending]["managementState"] = "wipePending"
+    await bob.say("yes, sync and run the wipe")
+    assert fake_graph.state.sync_calls == []
