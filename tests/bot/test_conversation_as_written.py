@@ -216,14 +216,22 @@ async def test_in_a_channel_the_mention_is_ignored_and_french_members_get_french
 
 
 async def test_a_french_group_member_picks_a_device_by_its_everyday_name(client: TestClient,
-                                                                         fake_graph: FakeGraphServer) -> None:
+                                                                         fake_graph: FakeGraphServer,
+                                                                         connector: FakeConnector) -> None:
+    # The list, the confirmation and the outcome are personal: Bob reads them in his 1:1 chat (issue 14).
     bob = Chat(client, user=DEMO_IDS.bob, name="Bob Durand", locale="fr-FR", conversation="19:group-fr@thread.v2")
-    shown = texts(await bob.say("<at>Helpdesk</at> synchro stp", conv_type="groupChat"))
-    assert "DESKTOP-42B0B77" in shown
-    shown = texts(await bob.say("<at>Helpdesk</at> le pc", conv_type="groupChat"))
-    assert "Synchroniser DESKTOP-42B0B77 maintenant" in shown
-    shown = texts(await bob.say("<at>Helpdesk</at> vas-y", conv_type="groupChat"))
-    assert "Synchronisation demandée" in shown
+    group = dict(conv_type="groupChat", service_url=connector.url)
+
+    def private() -> str:
+        return texts([{"text": m.get("text"), "attachments": m.get("attachments")}
+                      for m in connector.messages("a:proactive-")])
+
+    shown = texts(await bob.say("<at>Helpdesk</at> synchro stp", **group))
+    assert "DESKTOP-42B0B77" in private() and "DESKTOP-42B0B77" not in shown
+    await bob.say("<at>Helpdesk</at> le pc", **group)
+    assert "Synchroniser DESKTOP-42B0B77 maintenant" in private()
+    await bob.say("<at>Helpdesk</at> vas-y", **group)
+    assert "Synchronisation demandée" in private()
     assert [c for c in fake_graph.state.sync_calls]
 
 
