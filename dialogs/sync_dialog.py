@@ -266,6 +266,11 @@ class SyncDialog(ComponentDialog):
         if len(devices) > len(chosen):
             hint += " " + t("I sync at most {max} devices at once: the first {max} of {n} would be synced now.",
                             max=len(chosen), n=len(devices))
+        pending = [d.name for d in chosen if d.pending_action]
+        if pending:
+            # A sync would run their pending wipe or retire: the bulk sync leaves them out (SyncService too).
+            hint += " " + t("Not synced: {names}, because a wipe or retire is pending on it.",
+                            names=", ".join(pending))
         hint += " " + t("Reply yes or no, or pick one device by its number.")
         actions = [cards.execute(t.plural("Yes, sync {n} device", "Yes, sync all {n} devices", len(chosen)),
                                  "syncBulkConfirm", {"action": "sync_bulk_confirm", "confirmation": bulk_id},

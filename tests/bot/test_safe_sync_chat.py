@@ -111,3 +111,12 @@ async def test_an_end_user_naming_the_wipe_still_gets_nothing(client: object, fa
     fake_graph.state.devices[DEMO_IDS.bob_wipe_pending]["managementState"] = "wipePending"
     await bob.say("yes, sync and run the wipe")
     assert fake_graph.state.sync_calls == []
+
+
+async def test_bulk_sync_leaves_out_the_wipe_pending_phone(client: object, fake_graph: FakeGraphServer) -> None:
+    bob = _bob(client)
+    shown = texts(await bob.say("sync all my devices"))
+    assert "Not synced: Galaxy-S21-Bob, because a wipe or retire is pending on it." in shown
+    await bob.say("yes")
+    synced = {c.device_id for c in fake_graph.state.sync_calls}
+    assert DEMO_IDS.bob_wipe_pending not in synced and DEMO_IDS.bob_pc in synced
