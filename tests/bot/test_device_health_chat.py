@@ -35,9 +35,9 @@ async def test_alices_ipad_card_in_french(alice: Chat) -> None:
     replies = await alice.say("est-ce que mon ipad est conforme ?", locale="fr-FR")
     text = texts(replies)
     assert "Alice's iPad" in text
-    assert "En période de grâce jusqu'au" in text and any(d in text for d in _grace_dates("fr"))
+    assert "En période de grâce jusqu’au" in text and any(d in text for d in _grace_dates("fr"))
     assert "Mettez à jour iPadOS vers la version 17.6 ou ultérieure" in text
-    assert "code secret d'au moins 6 chiffres" in text
+    assert "code secret d’au moins 6 chiffres" in text
     assert "Dernière synchronisation" in text and "il y a" in text
     assert any(a.get("title") == "Synchroniser maintenant" for r in replies
                for att in r.get("attachments") or [] for a in att["content"].get("actions", []))
@@ -66,7 +66,7 @@ async def test_bobs_devices_in_french_and_the_others(client: object) -> None:
     assert "Galaxy-S21-Bob" in others and "DESKTOP-42B0B77" in others and "Bob-Pixel8" not in others
     assert "réinitialisation en attente" in others  # the management state shows in lists
     grace = texts(await bob.say("mon ordi est marqué en période de grâce, c'est grave ?"))
-    assert "DESKTOP-42B0B77" in grace and "jusqu'au" in grace
+    assert "DESKTOP-42B0B77" in grace and "jusqu’au" in grace
     assert "BitLocker" in grace and "équipe informatique" in grace  # only IT can fix that one
 
 

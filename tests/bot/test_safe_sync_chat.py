@@ -26,7 +26,7 @@ async def test_list_shows_the_wipe_and_bob_is_not_offered_the_sync_fr(client: ob
     galaxy = next(p for p in action_data(replies, "sync_pick") if p["device_id"] == DEMO_IDS.bob_wipe_pending)
     replies = await bob.click(galaxy)
     text = texts(replies)
-    assert "effacé" in text and "service d'assistance" in text.lower()
+    assert "effacé" in text and "service d’assistance" in text.lower()
     assert not _confirm_buttons(replies)
     await bob.say("oui oui")
     assert fake_graph.state.sync_calls == []
