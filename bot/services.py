@@ -14,6 +14,7 @@ from intune.authorization import AuthorizationPolicy
 from intune.device_health import DeviceHealthService
 from intune.graph_client import GraphClient, MsalTokenProvider, StaticTokenProvider
 from intune.sync_service import SyncService
+from intune.tickets import TicketService
 from knowledge import KnowledgeBase, Matcher
 from storage import Store, open_store
 
@@ -36,7 +37,7 @@ async def open_services(settings: Settings, *, store: Store | None = None,
     """Open the store and Graph (real, or the demo tenant's fake) described by ``settings``."""
     kb, matcher = shared_knowledge()
     store = store or open_store(settings.storage_url)
-    services = Services(kb=kb, matcher=matcher, store=store)
+    services = Services(kb=kb, matcher=matcher, store=store, helpdesk_contact=settings.helpdesk_contact)
     services._closers.append(store.close)
     group_ids = settings.helpdesk_group_ids
     if graph_base_url is not None:
@@ -82,4 +83,5 @@ async def open_services(settings: Settings, *, store: Store | None = None,
     services.sync = SyncService(graph, store, services.authz, confirmation_ttl=settings.confirmation_ttl_s,
                                 cooldown=settings.sync_cooldown_s)
     services.health = DeviceHealthService(graph, services.authz)
+    services.tickets = TicketService(store, services.authz, graph)
     return services

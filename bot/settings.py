@@ -38,6 +38,8 @@ class Settings:
     graph_client_secret: str = field(default="", repr=False)
     graph_authority_host: str = "https://login.microsoftonline.com"
     helpdesk_group_ids: tuple[str, ...] = ()
+    helpdesk_contact: str = ""
+    """How to reach the helpdesk (free text: email, phone, hours, URL), given when a person is asked for."""
     max_body_bytes: int = 256 * 1024
     max_text_chars: int = 4000
     max_paste_chars: int = 32_000  # codes are read in the whole message (Teams caps text at ~28 KB)
@@ -81,6 +83,7 @@ class Settings:
             graph_client_secret=e.get("GRAPH_CLIENT_SECRET", ""),
             graph_authority_host=e.get("GRAPH_AUTHORITY_HOST", d.graph_authority_host),
             helpdesk_group_ids=_list(e.get("HELPDESK_GROUP_IDS")),
+            helpdesk_contact=" ".join(e.get("HELPDESK_CONTACT", "").split())[:500],
             max_body_bytes=int(e.get("MAX_BODY_BYTES", d.max_body_bytes)),
             sync_cooldown_s=float(e.get("SYNC_COOLDOWN_SECONDS", d.sync_cooldown_s)),
             confirmation_ttl_s=float(e.get("CONFIRMATION_TTL_SECONDS", d.confirmation_ttl_s)),

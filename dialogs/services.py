@@ -13,6 +13,7 @@ from intune.authorization import AuthorizationPolicy
 from intune.device_health import DeviceHealthService
 from intune.graph_client import GraphClient
 from intune.sync_service import SyncService
+from intune.tickets import TicketService
 from knowledge import KnowledgeBase, Matcher
 from storage import Store
 
@@ -29,6 +30,9 @@ class Services:
     authz: AuthorizationPolicy | None = None
     health: DeviceHealthService | None = None
     """Compliance status of a device, explained (dialogs/device_health.py)."""
+    tickets: TicketService | None = None
+    helpdesk_contact: str = ""
+    """HELPDESK_CONTACT: how to reach the helpdesk when no channel takes tickets (free text)."""
     fake_graph: Any = None
     graph_tenant_id: str | None = None
     """The tenant the Graph client serves; agents from another tenant see none of its users."""

@@ -46,6 +46,7 @@ _PREFIX = "tickets/"
 _MAX_DESCRIPTION = 2000
 _MAX_LIST = 500  # tickets read back when listing (the newest ones)
 _CAS_ATTEMPTS = 8
+_DRAFT_TTL = 3600.0
 _NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
 
 
@@ -212,6 +213,22 @@ class TicketDraft:
     devices: tuple[TicketDevice, ...] = ()
     opened_by: Person | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"requester": self.requester.to_dict(), "tenant_id": self.tenant_id, "lang": self.lang,
+                "description": self.description, "answers": list(self.answers), "codes": list(self.codes),
+                "devices": [d.to_dict() for d in self.devices],
+                "opened_by": self.opened_by.to_dict() if self.opened_by else None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TicketDraft:
+        return cls(
+            requester=Person.from_dict(data.get("requester")) or Person(""), tenant_id=str(data.get("tenant_id") or ""),
+            lang=str(data.get("lang") or "en"), description=str(data.get("description") or ""),
+            answers=tuple(str(a) for a in data.get("answers") or ()), codes=tuple(str(c) for c in data.get("codes") or ()),
+            devices=tuple(TicketDevice.from_dict(d) for d in data.get("devices") or () if isinstance(d, dict)),
+            opened_by=Person.from_dict(data.get("opened_by")),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class TicketResult:
@@ -318,6 +335,28 @@ class TicketService:
                 device = await self._graph.get_device(device.id, with_actions=True)
             out.append(TicketDevice.from_device(device))
         return tuple(out)
+
+    # ------------------------------------------------------------------------------------------- drafts
+
+    def _draft_key(self, tenant_id: str, author_id: str) -> str:
+        return f"{_PREFIX}{self._tenant(tenant_id)}/draft/{author_id.lower()}"
+
+    async def save_draft(self, author: Caller, draft: TicketDraft) -> None:
+        """Keep what the author is about to send (one pending draft per person) until they confirm."""
+        await self._store.put(self._draft_key(author.tenant_id, author.aad_object_id), draft.to_dict(),
+                              ttl=_DRAFT_TTL)
+
+    async def peek_draft(self, author: Caller) -> TicketDraft | None:
+        record = await self._store.get(self._draft_key(author.tenant_id, author.aad_object_id))
+        return TicketDraft.from_dict(record.value) if record is not None else None
+
+    async def take_draft(self, author: Caller) -> TicketDraft | None:
+        """The author's draft, removed atomically: a double click or two replicas create one ticket."""
+        value = await self._store.consume(self._draft_key(author.tenant_id, author.aad_object_id))
+        return TicketDraft.from_dict(value) if isinstance(value, dict) else None
+
+    async def drop_draft(self, author: Caller) -> bool:
+        return await self.take_draft(author) is not None
 
     # ------------------------------------------------------------------------------------------- create
 
