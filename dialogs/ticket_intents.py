@@ -88,7 +88,9 @@ def _handoff(text: str, folded: str, m: re.Match[str]) -> TicketIntent:
     rest = (folded[: m.start()] + " " + folded[m.end():]).strip(" ,.!?:;-")
     for word in _neutral():
         rest = re.sub(rf"(^|\s){re.escape(word)}(?=\s|$)", " ", rest)
-    if "contact" not in slots and len(re.findall(r"[a-z0-9]{3,}", rest)) >= 3:  # the message also says what is wrong
+    filler = set(_data()["filler_words"])
+    content = [w for w in re.findall(r"[a-z0-9]{3,}", rest) if w not in filler]
+    if "contact" not in slots and len(content) >= 2:  # the message also says what is wrong
         slots["description"] = " ".join(text.split())
     return TicketIntent("handoff", None, slots)
 

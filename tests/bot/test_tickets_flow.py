@@ -1,0 +1,403 @@
+"""Escalation to the helpdesk end to end: the real endpoint, the demo tenant's fake Graph, and a fake Teams connector
+on loopback recording createConversation, new channel threads, messages and card updates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.services import open_services
+from bot.settings import Settings
+from intune.demo_tenant import DEMO_IDS
+from intune.fake_graph import FakeGraphServer
+from storage import MemoryStore, Store
+from storage.sqlite import SQLiteStore
+
+from .conftest import Chat, teams_activity, texts
+from .teams_connector import TeamsConnector
+
+HELPDESK_CHANNEL = "19:helpdesk-channel@thread.tacv2"
+ALICE, BOB, HELENE = DEMO_IDS.alice, DEMO_IDS.bob, DEMO_IDS.helene
+
+
+class FlakyStore(MemoryStore):
+    """Fails writes of ticket records (not the number counter) while ``failing`` is set."""
+
+    failing = False
+
+    async def put(self, key: str, value: Any, *, etag: str | None = None, ttl: float | None = None) -> str:
+        if self.failing and key.startswith("tickets/") and key.rsplit("/", 1)[-1].isdigit():
+            raise ConnectionError("store unreachable")
+        return await super().put(key, value, etag=etag, ttl=ttl)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[TeamsConnector]:
+    fake = TeamsConnector()
+    await fake.server.start_server()
+    yield fake
+    await fake.server.close()
+
+
+@pytest.fixture
+def store() -> Store:
+    return FlakyStore()
+
+
+class Teams:
+    """People talking to the bot as Teams would send their activities (serviceUrl: the fake connector)."""
+
+    def __init__(self, client: TestClient, connector: TeamsConnector) -> None:
+        self.client = client
+        self.connector = connector
+
+    def chat(self, user: str, name: str, locale: str = "en-US", conversation: str | None = None) -> Chat:
+        return Chat(self.client, user=user, name=name, locale=locale, conversation=conversation or f"a:{user}")
+
+    async def say(self, chat: Chat, text: str | None, **kw: Any) -> list[dict[str, Any]]:
+        kw.setdefault("service_url", self.connector.url)
+        return await chat.say(text, **kw)
+
+    async def in_channel(self, user: str, name: str, text: str, *, locale: str = "en-US",
+                         conversation: str = HELPDESK_CHANNEL) -> list[dict[str, Any]]:
+        chat = self.chat(user, name, locale, conversation)
+        return await chat.say(f"<at>Helpdesk</at> {text}", conv_type="channel", service_url=self.connector.url,
+                              channelData={"tenant": {"id": DEMO_IDS.tenant}, "team": {"id": "19:team"},
+                                           "channel": {"id": HELPDESK_CHANNEL, "name": "Helpdesk"}})
+
+    async def execute(self, user: str, name: str, data: dict[str, Any], *, conversation: str,
+                      conv_type: str = "channel", locale: str = "en-US") -> dict[str, Any]:
+        """An Action.Execute click: the invoke's response body (the card that replaces the clicked one)."""
+        invoke = teams_activity(activity_type="invoke", user=user, name=name, locale=locale,
+                                conversation=conversation, conv_type=conv_type, service_url=self.connector.url,
+                                value={"action": {"type": "Action.Execute", "verb": data.get("action"),
+                                                  "data": data}})
+        invoke["name"] = "adaptiveCard/action"
+        invoke.pop("deliveryMode")
+        resp = await self.client.post("/api/messages", json=invoke)
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+
+@pytest.fixture
+async def teams(client: TestClient, connector: TeamsConnector) -> Teams:
+    return Teams(client, connector)
+
+
+def buttons(card_or_replies: Any) -> dict[str, dict[str, Any]]:
+    """Every Action.* in a card (or replies) by title."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action.") and node.get("title"):
+                found[node["title"]] = node
+            for k, v in node.items():
+                if k != "refresh":  # the card's own refresh is no button anyone sees
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(card_or_replies)
+    return found
+
+
+def card_text(card: dict[str, Any]) -> str:
+    return texts([{"attachments": [{"content": card}]}])
+
+
+async def _set_channel(teams: Teams, locale: str = "en-US") -> None:
+    replies = await teams.in_channel(HELENE, "Hélène Support", "use this channel for tickets" if locale == "en-US"
+                                     else "utilise ce canal pour les tickets", locale=locale)
+    assert "tickets will be posted in this channel" in texts(replies) or "canal" in texts(replies)
+
+
+# ----------------------------------------------------------------------------------------------- the whole flow
+
+
+async def test_whole_flow_in_english(teams: Teams, connector: TeamsConnector, store: Store) -> None:
+    await _set_channel(teams)
+    alice = teams.chat(ALICE, "Alice Martin")
+    asked = texts(await teams.say(alice, "I need to talk to someone"))
+    assert "what's the problem" in asked
+    summary = await teams.say(alice, "Outlook on my iPhone asks me to sign in every 5 minutes")
+    assert "Send this to the helpdesk?" in texts(summary)
+    assert "Outlook on my iPhone" in texts(summary) and "Alice's iPhone" in texts(summary)
+    assert connector.threads() == []  # nothing leaves before the requester confirms
+    created = await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
+    assert "Ticket #1 sent to the helpdesk" in texts(created)
+
+    [thread] = connector.threads()
+    channel_card = thread.text
+    assert thread.conversation.startswith(HELPDESK_CHANNEL + ";messageid=")
+    for expected in ("Ticket #1 — Open", "Alice Martin (alice@contoso.com)", "Outlook on my iPhone",
+                     "DESKTOP-42QX7T1", "opened by Alice Martin"):
+        assert expected in channel_card
+    card = thread.activity["attachments"][0]["content"]
+    assert card["refresh"]["action"]["verb"] == "ticket_refresh" and card["version"] == "1.5"
+    chat_link = buttons(card)["Chat with Alice Martin"]
+    assert chat_link["url"] == "https://teams.microsoft.com/l/chat/0/0?users=alice@contoso.com"
+
+    assign = buttons(card)["Assign to me"]["data"]
+    after_assign = await teams.execute(HELENE, "Hélène Support", assign, conversation=thread.conversation)
+    assigned_card = after_assign["value"]
+    assert "Ticket #1 — Assigned" in card_text(assigned_card) and "Hélène Support" in card_text(assigned_card)
+    assert "Assign to me" not in buttons(assigned_card)
+    [update] = connector.updates()
+    assert update.conversation == thread.conversation and update.activity_id == thread.activity_id
+    assert "taken by Hélène Support" in update.text
+    [told] = connector.to_user(ALICE)
+    assert "Hélène Support is taking care of your ticket #1" in told.text
+
+    resolve = {**buttons(assigned_card)["Resolve"]["data"], "note": "Re-added your mail profile."}
+    resolved = await teams.execute(HELENE, "Hélène Support", resolve, conversation=thread.conversation)
+    assert "Ticket #1 — Resolved" in card_text(resolved["value"])
+    assert "Re-added your mail profile." in connector.updates()[-1].text
+    told = connector.to_user(ALICE)[-1]
+    assert "resolved by Hélène Support" in told.text and "Re-added your mail profile." in told.text
+
+    reopen = buttons(told.activity)["Reopen the ticket"]["data"]
+    reopened = await teams.execute(ALICE, "Alice Martin", reopen, conversation=alice.conversation,
+                                   conv_type="personal")
+    assert "Ticket #1 — Assigned" in card_text(reopened["value"])
+    assert "reopened by Alice Martin" in connector.updates()[-1].text
+    mine = texts(await teams.say(alice, "my tickets"))
+    assert "#1" in mine and "taken by Hélène Support" in mine
+
+    audit = [e for e in await store.read_log("audit") if str(e.get("action", "")).startswith("ticket_")]
+    assert [e["action"] for e in audit] == ["ticket_channel", "ticket_created", "ticket_assigned",
+                                            "ticket_resolved", "ticket_reopened"]
+
+
+async def test_whole_flow_in_french(teams: Teams, connector: TeamsConnector) -> None:
+    await _set_channel(teams, locale="fr-FR")
+    bob = teams.chat(BOB, "Bob Durand", locale="fr-FR")
+    summary = texts(await teams.say(bob, "je voudrais parler à un technicien, mon galaxy est bloqué depuis ce matin"))
+    assert "Envoyer ceci au support ?" in summary and "galaxy est bloqué" in summary
+    created = texts(await teams.say(bob, "oui, envoie"))
+    assert "Ticket n° 1 envoyé au support" in created
+    [thread] = connector.threads()
+    assert "Ticket n° 1 — Ouvert" in thread.text and "Bob Durand" in thread.text  # the helpdesk's language
+    card = thread.activity["attachments"][0]["content"]
+    after = await teams.execute(HELENE, "Hélène Support", buttons(card)["Me l'attribuer"]["data"],
+                                conversation=thread.conversation, locale="fr-FR")
+    assert "Attribué" in card_text(after["value"])
+    [told] = connector.to_user(BOB)
+    assert "Hélène Support s'occupe de votre ticket n° 1" in told.text
+    status = texts(await teams.say(bob, "où en est ma demande ?"))
+    assert "pris en charge par Hélène Support" in status
+    resolve = {**buttons(after["value"])["Résoudre"]["data"], "note": "Appareil réinitialisé."}
+    await teams.execute(HELENE, "Hélène Support", resolve, conversation=thread.conversation, locale="fr-FR")
+    told = connector.to_user(BOB)[-1]
+    assert "résolu par Hélène Support" in told.text and "Appareil réinitialisé." in told.text
+
+
+async def test_the_summary_uses_the_unanswered_question_and_codes(teams: Teams, connector: TeamsConnector) -> None:
+    await _set_channel(teams)
+    alice = teams.chat(ALICE, "Alice Martin")
+    unknown = await teams.say(alice, "got 0x87D1ABCE on my laptop")
+    ask = buttons(unknown).get("Ask the helpdesk")
+    assert ask is not None, texts(unknown)
+    summary = await teams.say(alice, None, value=ask["data"])
+    if "what's the problem" in texts(summary):  # no conversation context yet (before the router keeps it)
+        summary = await teams.say(alice, "0x87D1ABCE on my laptop")
+    assert "0x87D1ABCE" in texts(summary)
+    await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
+    assert "0x87D1ABCE" in connector.threads()[0].text
+
+
+# ----------------------------------------------------------------------------------------------- refusals
+
+
+async def _one_ticket(teams: Teams, connector: TeamsConnector) -> tuple[Chat, dict[str, Any], str]:
+    await _set_channel(teams)
+    alice = teams.chat(ALICE, "Alice Martin")
+    summary = await teams.say(alice, "please open a ticket, my iPad can't get mail since the update")
+    await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
+    thread = connector.threads()[-1]
+    return alice, thread.activity["attachments"][0]["content"], thread.conversation
+
+
+async def test_forged_and_stale_card_data_is_refused(teams: Teams, connector: TeamsConnector,
+                                                     store: Store) -> None:
+    alice, card, thread = await _one_ticket(teams, connector)
+    assign = buttons(card)["Assign to me"]["data"]
+    # A non-agent clicking Assign (in the channel, or with the data copied into their own chat).
+    refused = await teams.execute(BOB, "Bob Durand", assign, conversation=thread)
+    assert "Only helpdesk agents can act on this ticket." in card_text(refused["value"])
+    assert buttons(refused["value"]) == {}
+    # Another requester's ticket, from outside its thread: refused without showing it.
+    forged = await teams.execute(BOB, "Bob Durand", {"action": "ticket_reopen", "ticket": "1", "rev": "1"},
+                                 conversation="a:bob", conv_type="personal")
+    assert "can't find ticket #1" in card_text(forged["value"])
+    assert "iPad" not in json.dumps(forged)
+    shown = texts(await teams.say(teams.chat(BOB, "Bob Durand"), "ticket 1"))
+    assert "can't find ticket #1" in shown and "iPad" not in shown
+    # A stale card: resolved, reopened, then "Resolve" clicked on the first card.
+    resolve = buttons(card)["Resolve"]["data"]
+    first = await teams.execute(HELENE, "Hélène Support", resolve, conversation=thread)
+    assert "Resolved" in card_text(first["value"])
+    reopen = buttons(first["value"])["Reopen"]["data"]
+    await teams.execute(HELENE, "Hélène Support", reopen, conversation=thread)
+    stale = await teams.execute(HELENE, "Hélène Support", resolve, conversation=thread)
+    assert "This card was out of date" in card_text(stale["value"])
+    record = (await store.get(f"tickets/{DEMO_IDS.tenant}/1")).value
+    assert record["state"] == "assigned"
+    assert [e["event"] for e in record["history"]] == ["created", "resolved", "reopened"]
+
+
+async def test_two_agents_clicking_assign_at_once(teams: Teams, connector: TeamsConnector, store: Store) -> None:
+    alice, card, thread = await _one_ticket(teams, connector)
+    assign = buttons(card)["Assign to me"]["data"]
+    results = await asyncio.gather(*(teams.execute(HELENE, "Hélène Support", assign, conversation=thread)
+                                     for _ in range(4)))
+    assert all("Hélène Support" in card_text(r["value"]) for r in results)
+    record = (await store.get(f"tickets/{DEMO_IDS.tenant}/1")).value
+    assert [e["event"] for e in record["history"]].count("assigned") == 1
+    assert len(connector.to_user(ALICE)) == 1  # one "taking care of it" message, not four
+
+
+async def test_only_agents_choose_the_channel(teams: Teams, connector: TeamsConnector) -> None:
+    refused = texts(await teams.in_channel(ALICE, "Alice Martin", "use this channel for tickets"))
+    assert "Only helpdesk agents" in refused
+    alice = teams.chat(ALICE, "Alice Martin")
+    summary = await teams.say(alice, "open a ticket: my PC shows a compliance error")
+    await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
+    assert connector.threads() == []
+
+
+async def test_a_store_failure_leaves_nothing_half_done(teams: Teams, connector: TeamsConnector,
+                                                        store: FlakyStore) -> None:
+    await _set_channel(teams)
+    alice = teams.chat(ALICE, "Alice Martin")
+    summary = await teams.say(alice, "open a ticket: my iPhone keeps losing the VPN profile")
+    store.failing = True
+    failed = await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
+    assert "Your ticket was not sent" in texts(failed)
+    assert connector.threads() == [] and connector.to_user(ALICE) == []
+    assert "no tickets" in texts(await teams.say(alice, "my tickets"))
+    assert not [e for e in await store.read_log("audit") if e.get("action") == "ticket_created"]
+    store.failing = False
+    retried = await teams.say(alice, None, value=buttons(failed)["Try again"]["data"])
+    assert "sent to the helpdesk" in texts(retried)
+    assert len(connector.threads()) == 1
+    again = texts(await teams.say(alice, None, value={"action": "ticket_confirm"}))
+    assert "already sent" in again and len(connector.threads()) == 1  # a double click creates one ticket
+
+
+# ----------------------------------------------------------------------------------------------- around the flow
+
+
+async def test_without_a_channel_the_ticket_is_recorded_and_the_contact_given(
+        fake_graph: FakeGraphServer, connector: TeamsConnector) -> None:
+    settings = Settings(storage_url="memory://", helpdesk_group_ids=(DEMO_IDS.helpdesk_group,),
+                        helpdesk_contact="helpdesk@contoso.com, +33 1 23 45 67 89 (8:00-18:00)")
+    services = await open_services(settings, store=MemoryStore(), graph_base_url=fake_graph.base_url)
+    async with TestClient(TestServer(create_app(settings, services=services))) as client:
+        teams = Teams(client, connector)
+        alice = teams.chat(ALICE, "Alice Martin")
+        number = texts(await teams.say(alice, "what's the helpdesk phone number?"))
+        assert "+33 1 23 45 67 89" in number
+        summary = await teams.say(alice, "open a ticket: Teams crashes on my PC")
+        done = texts(await teams.say(alice, "yes"))
+        assert "ticket #1" in done and "+33 1 23 45 67 89" in done
+        assert "Send this" in texts(summary) and connector.threads() == []
+        agent = texts(await teams.say(teams.chat(HELENE, "Hélène Support"), "open tickets"))
+        assert "#1" in agent and "Alice Martin" in agent and "Teams crashes" in agent
+    await services.close()
+
+
+async def test_with_neither_channel_nor_contact_the_bot_says_so(teams: Teams, connector: TeamsConnector) -> None:
+    alice = teams.chat(ALICE, "Alice Martin")
+    await teams.say(alice, "open a ticket: Teams crashes on my PC")
+    done = texts(await teams.say(alice, "yes"))
+    assert "ticket #1" in done and "nobody was notified" in done and "don't have other contact details" in done
+
+
+async def test_group_chats_never_see_ticket_content(teams: Teams, connector: TeamsConnector) -> None:
+    await _set_channel(teams)
+    group = teams.chat(ALICE, "Alice Martin", conversation="19:group@thread.v2")
+    replies = await teams.say(group, "<at>Helpdesk</at> get me a human, my Galaxy is blocked since this morning",
+                              conv_type="groupChat")
+    assert "private message" in texts(replies) and "Galaxy" not in texts(replies)
+    [private] = connector.to_user(ALICE)
+    assert "Galaxy" in private.text
+    summary_button = buttons(private.activity)["Send to the helpdesk"]["data"]
+    await teams.say(teams.chat(ALICE, "Alice Martin"), None, value=summary_button)
+    assert "Galaxy" in connector.threads()[0].text
+    listed = await teams.say(group, "<at>Helpdesk</at> my tickets", conv_type="groupChat")
+    assert "Galaxy" not in texts(listed) and "Galaxy" in connector.to_user(ALICE)[-1].text
+
+
+async def test_an_agent_opens_a_ticket_for_someone_else(teams: Teams, connector: TeamsConnector) -> None:
+    await _set_channel(teams, locale="fr-FR")
+    helene = teams.chat(HELENE, "Hélène Support", locale="fr-FR")
+    summary = texts(await teams.say(helene, "ouvre un ticket pour Bob, son galaxy est bloqué"))
+    assert "Bob Durand" in summary and "son galaxy est bloqué" in summary
+    done = texts(await teams.say(helene, "oui"))
+    assert "Ticket n° 1 ouvert pour Bob Durand" in done
+    channel_card = connector.threads()[0].text
+    assert "Bob Durand (bob@contoso.com)" in channel_card and "Hélène Support" in channel_card
+    assert "Ticket n° 1 envoyé au support" in connector.to_user(BOB)[0].text
+    refused = texts(await teams.say(teams.chat(ALICE, "Alice Martin"), "open a ticket for Bob: his phone is dead"))
+    assert "Only helpdesk agents can open a ticket for someone else" in refused
+
+
+async def test_agents_list_and_show_tickets_in_chat(teams: Teams, connector: TeamsConnector) -> None:
+    await _one_ticket(teams, connector)
+    helene = teams.chat(HELENE, "Hélène Support")
+    listed = await teams.say(helene, "any open tickets?")
+    assert "Alice Martin" in texts(listed) and "iPad" in texts(listed)
+    shown = await teams.say(helene, None, value=buttons(listed)["#1 Alice Martin"]["data"])
+    assert "Assign to me" in buttons(shown)
+    assert "Only helpdesk agents can see the open tickets" in texts(
+        await teams.say(teams.chat(BOB, "Bob Durand"), "open tickets"))
+
+
+async def test_refresh_gives_each_viewer_their_buttons(teams: Teams, connector: TeamsConnector) -> None:
+    _, card, thread = await _one_ticket(teams, connector)
+    refresh = card["refresh"]["action"]["data"]
+    agent_view = await teams.execute(HELENE, "Hélène Support", refresh, conversation=thread)
+    assert {"Assign to me", "Resolve"} <= set(buttons(agent_view["value"]))
+    member_view = await teams.execute(BOB, "Bob Durand", refresh, conversation=thread)
+    assert set(buttons(member_view["value"])) == set()  # a team member who is no agent: no buttons
+    outside = await teams.execute(BOB, "Bob Durand", refresh, conversation="a:bob", conv_type="personal")
+    assert "iPad" not in json.dumps(outside)
+
+
+async def test_tickets_survive_a_restart_and_show_in_the_audit_cli(fake_graph: FakeGraphServer,
+                                                                   connector: TeamsConnector,
+                                                                   tmp_path: Path) -> None:
+    db = tmp_path / "helpdesk.sqlite3"
+    settings = Settings(storage_url=f"sqlite:///{db}", helpdesk_group_ids=(DEMO_IDS.helpdesk_group,))
+    for run in range(2):
+        services = await open_services(settings, store=SQLiteStore(str(db)), graph_base_url=fake_graph.base_url)
+        async with TestClient(TestServer(create_app(settings, services=services))) as client:
+            teams = Teams(client, connector)
+            alice = teams.chat(ALICE, "Alice Martin")
+            if run == 0:
+                await teams.say(alice, "open a ticket: my Mac lost its Wi-Fi profile")
+                assert "ticket #1" in texts(await teams.say(alice, "yes"))
+            else:
+                assert "Wi-Fi profile" in texts(await teams.say(alice, "my tickets"))
+        await services.close()
+    env = {**os.environ, "STORAGE_URL": f"sqlite:///{db}"}
+    out = subprocess.run([sys.executable, "-m", "bot", "audit", "--json"], env=env, capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["action"] for e in events] == ["ticket_created"]
+    assert events[0]["ticket"] == 1 and events[0]["requester_name"] == "Alice Martin"
+    text = subprocess.run([sys.executable, "-m", "bot", "audit"], env=env, capture_output=True, text=True,
+                          timeout=60, check=True).stdout
+    assert "created ticket #1 (Alice Martin)" in text
