@@ -14,7 +14,7 @@ import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
@@ -25,11 +25,11 @@ from bot.settings import Settings
 
 DEMO_USERS = {
     "alice": ("a11ce000-0000-4000-8000-000000000001", "Alice Martin"),
-    "bob": ("b0b00000-0000-4000-8000-000000000002", "Bob Nguyen"),
+    "bob": ("b0b00000-0000-4000-8000-000000000002", "Bob Durand"),
     "chloe": ("c410e000-0000-4000-8000-000000000003", "Chloé Dubois"),
     "agent": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
     "helene": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
-    "david": ("da71d000-0000-4000-8000-000000000005", "David Lab"),
+    "david": ("da71d000-0000-4000-8000-000000000005", "David Lambert"),
 }
 DEMO_TENANT = "c0a70500-0000-4000-8000-000000000000"
 
@@ -74,7 +74,14 @@ def render_activity(activity: dict[str, Any], buttons: list[dict[str, Any]], lan
 
 
 class _Channel(BaseHTTPRequestHandler):
-    """Receives proactive messages the bot sends to its serviceUrl (in a thread: the SDK posts synchronously)."""
+    """Receives proactive messages the bot sends to its serviceUrl (in a thread: the SDK posts synchronously).
+
+    A message for someone else's chat (a ticket notice to its requester) or a helpdesk channel is printed with
+    whom it went to, as Teams would deliver it there.
+    """
+
+    me = ""  # the aadObjectId of the person at the terminal
+    chats: ClassVar[dict[str, str]] = {}  # conversation id -> whose 1:1 chat, or "the helpdesk channel"
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
@@ -82,23 +89,43 @@ class _Channel(BaseHTTPRequestHandler):
             activity = json.loads(self.rfile.read(length) or b"{}")
         except json.JSONDecodeError:
             activity = {}
+        path = self.path.split("?")[0].rstrip("/")
+        conversation_id = uuid.uuid4().hex
+        if path == "/v3/conversations":  # createConversation: a 1:1 chat or a new channel thread
+            members = [m for m in activity.get("members") or [] if isinstance(m, dict)]
+            who = str(members[0].get("aadObjectId") or members[0].get("id") or "") if members else ""
+            self.chats[conversation_id] = who if who else "the helpdesk channel"
+            activity = activity.get("activity") or {}
+        else:
+            parts = path.split("/")
+            conversation_id = parts[3] if len(parts) > 3 else ""
         if activity.get("type") == "message":
             lines = render_activity(activity, [])
+            target = self.chats.get(conversation_id, self.me)
+            label = "notification" if target == self.me else f"to {_name_of(target)}"
             if lines:
-                print("\nbot (notification):\n" + "\n".join(lines) + "\n> ", end="", flush=True)
-        body = json.dumps({"id": uuid.uuid4().hex}).encode()
+                print(f"\nbot ({label}):\n" + "\n".join(lines) + "\n> ", end="", flush=True)
+        body = json.dumps({"id": conversation_id, "activityId": uuid.uuid4().hex}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
+    do_PUT = do_POST  # an update of a card already sent (a ticket card after an action)
+
     def log_message(self, *args: Any) -> None:
         return None
 
 
+def _name_of(aad_or_label: str) -> str:
+    return next((name for aad, name in DEMO_USERS.values() if aad == aad_or_label), aad_or_label)
+
+
 async def _run(lang: str, as_user: str) -> int:
     settings = Settings.from_env()
+    user_id, user_name = DEMO_USERS.get(as_user, DEMO_USERS["alice"])
+    _Channel.me = user_id
     channel = ThreadingHTTPServer(("127.0.0.1", 0), _Channel)
     threading.Thread(target=channel.serve_forever, daemon=True).start()
     service_url = f"http://127.0.0.1:{channel.server_address[1]}/"
@@ -108,7 +135,6 @@ async def _run(lang: str, as_user: str) -> int:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}/api/messages"
-    user_id, user_name = DEMO_USERS.get(as_user, DEMO_USERS["alice"])
     conversation = f"chat-{uuid.uuid4().hex[:8]}"
     buttons: list[dict[str, Any]] = []
     base = {
