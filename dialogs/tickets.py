@@ -15,9 +15,9 @@ from typing import Any
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from dialogs.messenger import Messenger
+from dialogs.messenger import Messenger, reference_of
 from dialogs.services import Services
-from dialogs.ticket_intents import TicketIntent, is_confirmation
+from dialogs.ticket_intents import description_of, is_confirmation
 from dialogs.turn import turn_info
 from intune.authorization import Reason
 from intune.errors import GraphError
@@ -61,13 +61,18 @@ class TicketFlow:
     """Escalation to the helpdesk: the requester's side (ask, confirm, follow) and the agents' (list, act)."""
 
     name = "tickets"
-    intents = frozenset({"handoff", "my_tickets", "open_tickets", "ticket_show", "ticket_channel"})
+    intents = frozenset({"handoff", "helpdesk_contact", "my_tickets", "open_tickets", "ticket_show",
+                         "ticket_channel"})
     actions = frozenset({"ticket_start", "ticket_confirm", "ticket_cancel", "ticket_assign", "ticket_resolve",
                          "ticket_reopen", "ticket_refresh", "ticket_show"})
 
-    def __init__(self, services: Services, messenger: Messenger) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.messenger = messenger
+
+    @property
+    def messenger(self) -> Messenger:
+        assert self.services.messenger is not None, "the hosting layer sets services.messenger"
+        return self.services.messenger
 
     @property
     def tickets(self) -> TicketService:
@@ -78,21 +83,22 @@ class TicketFlow:
 
     async def on_intent(self, turn_context: TurnContext, intent: Any) -> None:
         name = intent.name
-        target = getattr(intent, "target", None)
+        target = getattr(intent, "target", None) or None
         slots = dict(getattr(intent, "slots", None) or {})
         caller = await self._caller(turn_context)
         if caller is None:
             return
         if name == "handoff":
-            await self.start(turn_context, caller, description=slots.get("description", ""), for_user=target,
-                             contact_only=slots.get("contact") == "1")
+            text = turn_info(turn_context).text
+            await self.start(turn_context, caller, description=description_of(text, target), for_user=target)
+        elif name == "helpdesk_contact":
+            await self.start(turn_context, caller, contact_only=True)
         elif name == "my_tickets":
             await self.my_tickets(turn_context, caller)
         elif name == "open_tickets":
             await self.open_tickets(turn_context, caller)
         elif name == "ticket_show":
-            number = parse_number(target or slots.get("number", ""))
-            await self.show(turn_context, caller, number)
+            await self.show(turn_context, caller, parse_number(slots.get("number") or target or ""))
         elif name == "ticket_channel":
             await self.set_channel(turn_context, caller)
 
@@ -433,7 +439,7 @@ class TicketFlow:
             return
         data = turn_context.activity.channel_data if isinstance(turn_context.activity.channel_data, dict) else {}
         name = str((data.get("channel") or {}).get("name") or "") if isinstance(data.get("channel"), dict) else ""
-        reference = Messenger.reference_of(turn_context)
+        reference = reference_of(turn_context)
         reason = await self.tickets.set_channel(caller, reference, info.lang, name, actor_name=caller.name or "")
         if reason is not Reason.AGENT:
             text = (t("I couldn't check whether you are a helpdesk agent just now. Please try again in a moment.")
@@ -530,9 +536,3 @@ def _thread_reference(channel_reference: dict[str, Any], conversation_id: str) -
     reference["conversation"] = conversation
     return reference
 
-
-def recognize_intent(text: str) -> TicketIntent | None:
-    """The ticket intent of a message (until the conversation layer's understanding carries these intents)."""
-    from dialogs.ticket_intents import recognize
-
-    return recognize(text)

@@ -62,7 +62,10 @@ class Teams:
         self.connector = connector
 
     def chat(self, user: str, name: str, locale: str = "en-US", conversation: str | None = None) -> Chat:
-        return Chat(self.client, user=user, name=name, locale=locale, conversation=conversation or f"a:{user}")
+        if conversation is None:  # their 1:1 chat with the bot: what the bot posts there reaches them
+            conversation = f"a:{user}"
+            self.connector.chats[conversation] = user
+        return Chat(self.client, user=user, name=name, locale=locale, conversation=conversation)
 
     async def say(self, chat: Chat, text: str | None, **kw: Any) -> list[dict[str, Any]]:
         kw.setdefault("service_url", self.connector.url)
