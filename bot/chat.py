@@ -25,11 +25,11 @@ from bot.settings import Settings
 
 DEMO_USERS = {
     "alice": ("a11ce000-0000-4000-8000-000000000001", "Alice Martin"),
-    "bob": ("b0b00000-0000-4000-8000-000000000002", "Bob Durand"),
+    "bob": ("b0b00000-0000-4000-8000-000000000002", "Bob Nguyen"),
     "chloe": ("c410e000-0000-4000-8000-000000000003", "Chloé Dubois"),
     "agent": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
     "helene": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
-    "david": ("da71d000-0000-4000-8000-000000000005", "David Lambert"),
+    "david": ("da71d000-0000-4000-8000-000000000005", "David Lab"),
 }
 DEMO_TENANT = "c0a70500-0000-4000-8000-000000000000"
 

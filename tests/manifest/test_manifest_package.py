@@ -157,7 +157,10 @@ def test_command_titles_in_both_languages() -> None:
         "what does this code mean",
         "sync my device",
         "troubleshoot a user",
+        "talk to someone",
+        "my tickets",
         "language",
+        "use this channel for tickets",
     ]
     french = command_titles("fr")
     assert french == [
@@ -165,7 +168,10 @@ def test_command_titles_in_both_languages() -> None:
         "que signifie ce code",
         "synchroniser mon appareil",
         "dépanner un utilisateur",
+        "parler à quelqu'un",
+        "mes tickets",
         "langue",
+        "utilise ce canal pour les tickets",
     ]
     assert command_titles("fr-FR") == french
     assert command_titles("en-US") == english
