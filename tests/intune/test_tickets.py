@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +147,26 @@ async def test_stale_and_repeated_actions(tickets: TicketService, tenant: DemoTe
     assert (await tickets.assign(helene, 999)).outcome is TicketOutcome.NOT_FOUND
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def _two_stores(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Store, Store]:
+    """Two handles on one store, as two replicas of the bot have."""
+    if backend == "memory":
+        store = MemoryStore()
+        return store, store
+    if backend == "sqlite":
+        return SQLiteStore(str(tmp_path / "t.sqlite3")), SQLiteStore(str(tmp_path / "t.sqlite3"))
+    from storage.redis_store import RedisStore
+
+    url = request.getfixturevalue("redis_url")
+    prefix = f"helpdesk-test-{uuid.uuid4().hex[:12]}:"
+    return RedisStore(url, prefix=prefix), RedisStore(url, prefix=prefix)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 async def test_two_agents_assign_at_once_one_wins(backend: str, graph: GraphClient, authz: AuthorizationPolicy,
-                                                  tenant: DemoTenant, tmp_path: Path) -> None:
+                                                  tenant: DemoTenant, tmp_path: Path,
+                                                  request: pytest.FixtureRequest) -> None:
     """Two replicas over one store, two agents clicking "Assign to me" together: exactly one assignee."""
-    shared: Store = MemoryStore() if backend == "memory" else SQLiteStore(str(tmp_path / "t.sqlite3"))
-    second: Store = shared if backend == "memory" else SQLiteStore(str(tmp_path / "t.sqlite3"))
+    shared, second = _two_stores(backend, request, tmp_path)
     helene = tenant.caller("helene")
     other_agent = Caller("4e1e4e00-0000-4000-8000-00000000beef", helene.tenant_id, "Second Agent")
     authz._remember(authz._key(other_agent), True, 1e18)  # a second member of the helpdesk group
@@ -171,7 +186,7 @@ async def test_two_agents_assign_at_once_one_wins(backend: str, graph: GraphClie
             await one.resolve(helene, ticket.number)
             ticket = await one.create(await _draft(one, tenant.caller("alice")))
     finally:
-        if backend == "sqlite":
+        if backend != "memory":
             await shared.close()
             await second.close()
 
