@@ -37,6 +37,7 @@ from intune.tickets import (
 from presentation import cards
 from presentation.i18n import Translator
 from presentation.ticket_cards import (
+    describe_card,
     my_tickets_card,
     open_tickets_card,
     ticket_card,
@@ -63,7 +64,7 @@ class TicketFlow:
     name = "tickets"
     intents = frozenset({"handoff", "helpdesk_contact", "my_tickets", "open_tickets", "ticket_show",
                          "ticket_channel"})
-    actions = frozenset({"ticket_start", "ticket_confirm", "ticket_cancel", "ticket_assign", "ticket_resolve",
+    actions = frozenset({"ticket_start", "ticket_describe", "ticket_confirm", "ticket_cancel", "ticket_assign", "ticket_resolve",
                          "ticket_reopen", "ticket_refresh", "ticket_show"})
 
     def __init__(self, services: Services) -> None:
@@ -111,6 +112,9 @@ class TicketFlow:
         if action == "ticket_start":
             await self.start(turn_context, caller)
             return None
+        if action == "ticket_describe":  # the description typed into the card (a chat where we could not ask)
+            await self.describe(turn_context, caller, data.get("description", ""))
+            return None
         if action == "ticket_confirm":
             await self.confirm(turn_context, caller)
             return None
@@ -136,13 +140,9 @@ class TicketFlow:
             if not text or is_confirmation(text) is False:
                 await self.cancel(turn_context, caller)
                 return True
-            draft = await self.tickets.peek_draft(caller)
-            if draft is None:
+            if not await self.describe(turn_context, caller, text):
                 self._set_pending(turn_context, None)
                 return False
-            draft = TicketDraft(**{**_fields(draft), "description": text})
-            await self.tickets.save_draft(caller, draft)
-            await self._show_summary(turn_context, caller, draft)
             return True
         if step == "confirm":
             answer = is_confirmation(text)
@@ -192,15 +192,14 @@ class TicketFlow:
             requester=requester, tenant_id=caller.tenant_id, lang=info.lang, description="\n".join(parts),
             answers=self._answers(turn_context, subject, t), codes=_codes(subject),
             devices=await self.tickets.devices(requester.aad_object_id), opened_by=opened_by,
+            conversation_id=turn_context.activity.conversation.id if turn_context.activity.conversation else "",
         )
         await self.tickets.save_draft(caller, draft)
         if info.conversation_type != "personal":
             # Privacy: the request and the devices go to the requester's 1:1 chat, never into this group.
             sent = await self.messenger.to_user(turn_context, caller.aad_object_id, _card(
                 ticket_summary_card(draft, t, channel=await self.tickets.channel(caller.tenant_id) is not None)
-                if draft.description else cards.notice_card(
-                    t("New request for the helpdesk"),
-                    t("In a sentence or two, what's the problem? I'll send it to the helpdesk."))))
+                if draft.description else describe_card(t)))
             await turn_context.send_activity(
                 t("I've sent you a private message to open your ticket.") if sent else
                 t("Please write to me in a 1:1 chat to open a ticket: I keep requests out of group chats."))
@@ -212,6 +211,24 @@ class TicketFlow:
                 "you see, since when.)"))
             return
         await self._show_summary(turn_context, caller, draft)
+
+    async def describe(self, turn_context: TurnContext, caller: Caller, text: str) -> bool:
+        """The requester's description of the problem: keep it on the draft and show the summary."""
+        text = " ".join(text.split())[:2000]
+        draft = await self.tickets.peek_draft(caller)
+        if draft is None:
+            if _is_invoke(turn_context) or turn_context.activity.value:
+                await turn_context.send_activity(turn_info(turn_context).t(
+                    "That request was already sent or has expired. Type \"my tickets\" to see your tickets, or "
+                    "\"talk to someone\" to start again."))
+            return False
+        if not text:
+            await turn_context.send_activity(_card(describe_card(turn_info(turn_context).t)))
+            return True
+        draft = TicketDraft(**{**_fields(draft), "description": text})
+        await self.tickets.save_draft(caller, draft)
+        await self._show_summary(turn_context, caller, draft)
+        return True
 
     async def _show_summary(self, turn_context: TurnContext, caller: Caller, draft: TicketDraft) -> None:
         t = turn_info(turn_context).t

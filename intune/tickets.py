@@ -212,9 +212,11 @@ class TicketDraft:
     codes: tuple[str, ...] = ()
     devices: tuple[TicketDevice, ...] = ()
     opened_by: Person | None = None
+    conversation_id: str = ""  # where the request was made (a typed "yes" counts there only)
 
     def to_dict(self) -> dict[str, Any]:
         return {"requester": self.requester.to_dict(), "tenant_id": self.tenant_id, "lang": self.lang,
+                "conversation_id": self.conversation_id,
                 "description": self.description, "answers": list(self.answers), "codes": list(self.codes),
                 "devices": [d.to_dict() for d in self.devices],
                 "opened_by": self.opened_by.to_dict() if self.opened_by else None}
@@ -226,7 +228,7 @@ class TicketDraft:
             lang=str(data.get("lang") or "en"), description=str(data.get("description") or ""),
             answers=tuple(str(a) for a in data.get("answers") or ()), codes=tuple(str(c) for c in data.get("codes") or ()),
             devices=tuple(TicketDevice.from_dict(d) for d in data.get("devices") or () if isinstance(d, dict)),
-            opened_by=Person.from_dict(data.get("opened_by")),
+            opened_by=Person.from_dict(data.get("opened_by")), conversation_id=str(data.get("conversation_id") or ""),
         )
 
 

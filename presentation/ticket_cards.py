@@ -14,6 +14,7 @@ from presentation.i18n import Translator
 
 __all__ = [
     "chat_link",
+    "describe_card",
     "my_tickets_card",
     "open_tickets_card",
     "state_label",
@@ -167,6 +168,17 @@ def ticket_summary_card(draft: TicketDraft, t: Translator, *, channel: bool) -> 
         actions=[submit(t("Send to the helpdesk"), {"action": "ticket_confirm"}),
                  submit(t("Cancel"), {"action": "ticket_cancel"})],
     )
+
+
+def describe_card(t: Translator) -> dict[str, Any]:
+    """Asks for a short description with a box to type it in (works in any chat, answered by its button)."""
+    card = render("message", title=t("New request for the helpdesk"), color="Default", facts=[],
+                  body=t("In a sentence or two, what's the problem? I'll send it to the helpdesk."),
+                  actions=[submit(t("Continue"), {"action": "ticket_describe"}),
+                           submit(t("Cancel"), {"action": "ticket_cancel"})])
+    card["body"].append({"type": "Input.Text", "id": "description", "isMultiline": True, "maxLength": 2000,
+                         "placeholder": t("Which device, what you see, since when")})
+    return card
 
 
 def _line(t: Translator, ticket: Ticket, *, with_requester: bool) -> str:

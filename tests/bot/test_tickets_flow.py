@@ -404,3 +404,21 @@ async def test_tickets_survive_a_restart_and_show_in_the_audit_cli(fake_graph: F
     text = subprocess.run([sys.executable, "-m", "bot", "audit"], env=env, capture_output=True, text=True,
                           timeout=60, check=True).stdout
     assert "created ticket #1 (Alice Martin)" in text
+
+
+async def test_asked_in_a_group_chat_the_description_is_typed_in_private(teams: Teams,
+                                                                         connector: TeamsConnector) -> None:
+    await _set_channel(teams)
+    group = teams.chat(BOB, "Bob Durand", conversation="19:group-2@thread.v2", locale="fr-FR")
+    replies = await teams.say(group, "<at>Helpdesk</at> je veux parler à quelqu'un", conv_type="groupChat")
+    assert "message privé" in texts(replies)
+    [ask] = connector.to_user(BOB)
+    card = ask.activity["attachments"][0]["content"]
+    assert any(item.get("type") == "Input.Text" and item.get("id") == "description" for item in card["body"])
+    bob = teams.chat(BOB, "Bob Durand", locale="fr-FR")
+    typed = {**buttons(card)["Continuer"]["data"], "description": "Mon Galaxy ne reçoit plus les mails"}
+    summary = await teams.say(bob, None, value=typed)
+    assert "Mon Galaxy ne reçoit plus les mails" in texts(summary)
+    await teams.say(bob, None, value=buttons(summary)["Envoyer au support"]["data"])
+    assert "Mon Galaxy ne reçoit plus les mails" in connector.threads()[0].text
+    assert "Galaxy" not in texts(replies)
