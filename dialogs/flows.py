@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.device_health import DeviceHealthFlow
+from dialogs.tickets import TicketFlow
 from dialogs.services import Services
 
 
 def build_flows(services: Services) -> list[Any]:
     flows: list[Any] = [DeviceHealthFlow(services)]
+    if services.tickets is not None:
+        flows.append(TicketFlow(services))
     return flows

@@ -15,6 +15,7 @@ from typing import Any
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+from dialogs.context import Subject
 from dialogs.messenger import Messenger, reference_of
 from dialogs.services import Services
 from dialogs.ticket_intents import description_of, is_confirmation
@@ -34,6 +35,7 @@ from intune.tickets import (
     TicketService,
     parse_number,
 )
+from knowledge import to_hex
 from presentation import cards
 from presentation.i18n import Translator
 from presentation.ticket_cards import (
@@ -183,15 +185,23 @@ class TicketFlow:
             requester, opened_by = user, await self.tickets.requester(caller, _teams_id(turn_context))
         else:
             requester = await self.tickets.requester(caller, _teams_id(turn_context))
-        subject = _subject(turn_context)
-        unanswered = str(getattr(subject, "unanswered", "") or "") if subject is not None else ""
-        parts = [p for p in (description.strip(), unanswered.strip()) if p]
+        subject = info.subject
+        # What the conversation holds: the question the bot could not answer, the codes, the device in play
+        # (not when an agent opens a ticket for someone else: their own conversation is not that person's).
+        unanswered = (subject.unanswered or "").strip() if opened_by is None else ""
+        parts = [p for p in (description.strip(), unanswered) if p]
         if len(parts) == 2 and parts[1].lower() in parts[0].lower():
             parts = parts[:1]
+        devices = await self.tickets.devices(requester.aad_object_id)
+        if opened_by is None and subject.device_name:  # the device in play first
+            devices = tuple(sorted(devices, key=lambda d: d.name != subject.device_name))
+            if not any(subject.device_name in p for p in parts):
+                parts.append(t("Device: {name}", name=subject.device_name))
         draft = TicketDraft(
             requester=requester, tenant_id=caller.tenant_id, lang=info.lang, description="\n".join(parts),
-            answers=self._answers(turn_context, subject, t), codes=_codes(subject),
-            devices=await self.tickets.devices(requester.aad_object_id), opened_by=opened_by,
+            answers=tuple(subject.last_answers[-3:]) if opened_by is None else (),
+            codes=_codes(subject) if opened_by is None else (),
+            devices=devices, opened_by=opened_by,
             conversation_id=turn_context.activity.conversation.id if turn_context.activity.conversation else "",
         )
         await self.tickets.save_draft(caller, draft)
@@ -265,6 +275,8 @@ class TicketFlow:
                   "again in a moment."), color="Attention",
                 actions=[cards.submit(t("Try again"), {"action": "ticket_confirm"})])))
             return
+        info.subject.set_action("ticket", str(ticket.number), flow=self.name)
+        info.subject.unanswered = None
         channel = await self.tickets.channel(ticket.tenant_id)
         posted = await self._post_to_channel(ticket, channel) if channel is not None else False
         for_someone_else = draft.opened_by is not None
@@ -512,28 +524,20 @@ class TicketFlow:
         return bool(ticket and ticket.thread and conversation
                     and ticket.thread.get("conversation_id") == conversation)
 
-    def _answers(self, turn_context: TurnContext, subject: Any, t: Translator) -> tuple[str, ...]:
-        entry = str(getattr(subject, "entry", "") or "") if subject is not None else ""
-        if ":" not in entry:
-            return ()
-        kind, entry_id = entry.split(":", 1)
-        found = self.services.kb.get(kind, entry_id)
-        return (found.title(t.lang),) if found is not None else ()
-
     @staticmethod
     def _set_pending(turn_context: TurnContext, pending: dict[str, Any] | None) -> None:
-        subject = _subject(turn_context)
-        if subject is not None and hasattr(subject, "pending"):
-            subject.pending = pending
+        turn_info(turn_context).subject.pending = pending
 
 
-def _subject(turn_context: TurnContext) -> Any:
-    return getattr(turn_info(turn_context), "subject", None)
-
-
-def _codes(subject: Any) -> tuple[str, ...]:
-    codes = getattr(subject, "codes", None) if subject is not None else None
-    return tuple(str(c) for c in codes or ())[:10]
+def _codes(subject: Subject) -> tuple[str, ...]:
+    """The codes in play, as people read them: "0x87D1ABCE (-2016302130)"."""
+    out = []
+    for code in subject.codes[-10:]:
+        try:
+            out.append(f"{to_hex(int(code))} ({int(code)})")
+        except (TypeError, ValueError):
+            out.append(str(code))
+    return tuple(dict.fromkeys(out))
 
 
 def _teams_id(turn_context: TurnContext) -> str:

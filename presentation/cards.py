@@ -536,7 +536,3 @@ def notice_card(title: str, body: str, *, color: str = "Default",
                 actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return render("message", title=title, color=color, body=body, facts=facts or [], actions=actions or [])
 
-
-def ask_helpdesk_action(t: Translator) -> dict[str, Any]:
-    """The one "Ask the helpdesk" button (no answer, unknown code, "not helpful", failed sync): opens a ticket."""
-    return submit(t("Ask the helpdesk"), {"action": "ticket_start"})

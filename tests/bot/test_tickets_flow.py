@@ -213,11 +213,23 @@ async def test_the_summary_uses_the_unanswered_question_and_codes(teams: Teams, 
     ask = buttons(unknown).get("Ask the helpdesk")
     assert ask is not None, texts(unknown)
     summary = await teams.say(alice, None, value=ask["data"])
-    if "what's the problem" in texts(summary):  # no conversation context yet (before the router keeps it)
-        summary = await teams.say(alice, "0x87D1ABCE on my laptop")
-    assert "0x87D1ABCE" in texts(summary)
+    assert "got 0x87D1ABCE on my laptop" in texts(summary)  # no question asked: the conversation said it all
+    assert "0x87D1ABCE (-2016302130)" in texts(summary)
     await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
-    assert "0x87D1ABCE" in connector.threads()[0].text
+    assert "0x87D1ABCE (-2016302130)" in connector.threads()[0].text
+
+
+async def test_asking_for_a_person_after_no_answer_sends_that_question(teams: Teams,
+                                                                       connector: TeamsConnector) -> None:
+    await _set_channel(teams)
+    alice = teams.chat(ALICE, "Alice Martin")
+    await teams.say(alice, "outlook on my iphone keeps asking me to sign in every 5 minutes")
+    summary = await teams.say(alice, "can I talk to a real person about this?")
+    assert "outlook on my iphone keeps asking me to sign in every 5 minutes" in texts(summary)
+    created = texts(await teams.say(alice, "yes"))
+    assert "Ticket #1 sent to the helpdesk" in created
+    assert "outlook on my iphone keeps asking" in connector.threads()[0].text
+    assert "Sorry" not in texts(await teams.say(alice, "thanks"))
 
 
 # ----------------------------------------------------------------------------------------------- refusals
