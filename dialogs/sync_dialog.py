@@ -128,9 +128,19 @@ def confirm_card(t: Translator, confirmation: Confirmation) -> dict[str, Any]:
     )
 
 
-def done_card(t: Translator, title: str, body: str) -> dict[str, Any]:
-    """The replacement for a clicked confirmation card: no buttons left to click twice."""
-    return cards.notice_card(title, body)
+def done_card(t: Translator, title: str, body: str, *, failed: bool = False) -> dict[str, Any]:
+    """The replacement for a clicked confirmation card: no buttons left to click twice (a failed sync offers
+    the helpdesk)."""
+    return cards.notice_card(title, body, actions=[cards.ask_helpdesk_action(t)] if failed else None)
+
+
+_FAILED = frozenset({SyncStatus.FORBIDDEN, SyncStatus.DEVICE_GONE, SyncStatus.THROTTLED, SyncStatus.TIMEOUT,
+                     SyncStatus.GRAPH_ERROR, SyncStatus.PERMISSION_MISSING})
+"""Outcomes where a person can help (not a cooldown, an expired or already used confirmation)."""
+
+
+def failed(outcome: SyncOutcome) -> bool:
+    return outcome.status in _FAILED
 
 
 async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
@@ -336,7 +346,9 @@ class SyncDialog(ComponentDialog):
                                     self._messenger)
                 return await step.end_dialog()
             title, body = outcome_text(t, confirmation)
-            await send_personal(step.context, cards.notice_card(title, body, color="Warning"), self._messenger)
+            await send_personal(step.context, cards.notice_card(
+                title, body, color="Warning", actions=[cards.ask_helpdesk_action(t)] if failed(confirmation) else None),
+                self._messenger)
             return await step.end_dialog()
         step.values["confirmation"] = confirmation.id
         step.values["pending_action"] = confirmation.pending_action
@@ -414,14 +426,15 @@ class SyncDialog(ComponentDialog):
         info.subject.confirmation = None
         outcome = await self.sync.confirm(info.caller, confirmation_id, acknowledge=acknowledge or None)
         title, body = outcome_text(t, outcome)
-        card = done_card(t, title, body)
+        card = done_card(t, title, body, failed=failed(outcome))
         if outcome.status is SyncStatus.PENDING_ACTION and outcome.device is not None and not await self._agent(
                 info.caller):
             card = sync_safety.pending_refusal_card(t, outcome)
             title, body = card_title_body(card)
         if not quiet:
             await send_personal(turn_context, card if outcome.status is SyncStatus.PENDING_ACTION else
-                                cards.notice_card(title, body, color="Good" if outcome.ok else "Warning"),
+                                cards.notice_card(title, body, color="Good" if outcome.ok else "Warning",
+                                                  actions=[cards.ask_helpdesk_action(t)] if failed(outcome) else None),
                                 self._messenger)
         if outcome.ok and self.services is not None:
             await sync_safety.tell_owner(turn_context, self._messenger, getattr(self.services, "graph", None),

@@ -434,3 +434,23 @@ async def test_asked_in_a_group_chat_the_description_is_typed_in_private(teams: 
     await teams.say(bob, None, value=buttons(summary)["Envoyer au support"]["data"])
     assert "Mon Galaxy ne reçoit plus les mails" in connector.threads()[0].text
     assert "Galaxy" not in texts(replies)
+
+
+async def test_a_failed_sync_offers_the_helpdesk_with_the_device(teams: Teams, connector: TeamsConnector,
+                                                                 fake_graph: FakeGraphServer) -> None:
+    from intune.fake_graph import Fault
+
+    from .conftest import action_data
+
+    await _set_channel(teams)
+    fake_graph.state.faults.add("POST */syncDevice", Fault.forbidden())
+    alice = teams.chat(ALICE, "Alice Martin")
+    picked = await teams.say(alice, None, value={"action": "sync_pick", "device_id": DEMO_IDS.alice_pc})
+    [confirm] = action_data(picked, "sync_confirm")
+    failed = await teams.say(alice, None, value=confirm)
+    ask = buttons(failed).get("Ask the helpdesk")
+    assert ask is not None, texts(failed)
+    summary = await teams.say(alice, None, value=ask["data"])
+    assert "Device: DESKTOP-42QX7T1" in texts(summary)
+    await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
+    assert "Device: DESKTOP-42QX7T1" in connector.threads()[0].text
