@@ -454,3 +454,9 @@ async def test_a_failed_sync_offers_the_helpdesk_with_the_device(teams: Teams, c
     assert "Device: DESKTOP-42QX7T1" in texts(summary)
     await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
     assert "Device: DESKTOP-42QX7T1" in connector.threads()[0].text
+
+
+def test_helpdesk_contact_comes_from_the_environment() -> None:
+    assert Settings.from_env({}).helpdesk_contact == ""
+    settings = Settings.from_env({"HELPDESK_CONTACT": "  helpdesk@contoso.com,\n +33 1 23 45 67 89  "})
+    assert settings.helpdesk_contact == "helpdesk@contoso.com, +33 1 23 45 67 89"
