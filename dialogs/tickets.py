@@ -20,6 +20,7 @@ from dialogs.messenger import Messenger, reference_of
 from dialogs.services import Services
 from dialogs.ticket_intents import description_of, is_confirmation
 from dialogs.turn import turn_info
+from dialogs.understanding.text import fold_keep
 from intune.authorization import Reason
 from intune.errors import GraphError
 from intune.models import Caller
@@ -65,7 +66,7 @@ class TicketFlow:
 
     name = "tickets"
     intents = frozenset({"handoff", "helpdesk_contact", "my_tickets", "open_tickets", "ticket_show",
-                         "ticket_channel"})
+                         "ticket_channel", "ticket_assign", "ticket_resolve", "ticket_reopen"})
     actions = frozenset({"ticket_start", "ticket_describe", "ticket_confirm", "ticket_cancel", "ticket_assign", "ticket_resolve",
                          "ticket_reopen", "ticket_refresh", "ticket_show"})
 
@@ -104,6 +105,9 @@ class TicketFlow:
             await self.show(turn_context, caller, parse_number(slots.get("number") or target or ""))
         elif name == "ticket_channel":
             await self.set_channel(turn_context, caller)
+        elif name in ("ticket_assign", "ticket_resolve", "ticket_reopen"):  # typed by an agent (or a reopen)
+            note = _original(turn_info(turn_context).text, slots.get("note", ""))
+            await self.act(turn_context, caller, name, parse_number(slots.get("number", "")), None, note)
 
     async def on_action(self, turn_context: TurnContext, data: dict[str, str]) -> dict[str, Any] | None:
         """A ticket button; card data is only a hint (ticket number, revision): everything is re-checked."""
@@ -527,6 +531,14 @@ class TicketFlow:
     @staticmethod
     def _set_pending(turn_context: TurnContext, pending: dict[str, Any] | None) -> None:
         turn_info(turn_context).subject.pending = pending
+
+
+def _original(text: str, folded: str) -> str:
+    """A slot the recognizer read on folded text, in the user's own spelling (same positions once folded)."""
+    if not folded:
+        return ""
+    at = fold_keep(text).rfind(folded)
+    return text[at:at + len(folded)] if at >= 0 else folded
 
 
 def _codes(subject: Subject) -> tuple[str, ...]:

@@ -460,3 +460,19 @@ def test_helpdesk_contact_comes_from_the_environment() -> None:
     assert Settings.from_env({}).helpdesk_contact == ""
     settings = Settings.from_env({"HELPDESK_CONTACT": "  helpdesk@contoso.com,\n +33 1 23 45 67 89  "})
     assert settings.helpdesk_contact == "helpdesk@contoso.com, +33 1 23 45 67 89"
+
+
+async def test_agents_act_on_tickets_by_typing(teams: Teams, connector: TeamsConnector) -> None:
+    await _one_ticket(teams, connector)
+    helene = teams.chat(HELENE, "Hélène Support", locale="fr-FR")
+    taken = texts(await teams.say(helene, "je prends le ticket 1"))
+    assert "Ticket n° 1 — Attribué" in taken
+    assert "Hélène Support is taking care of your ticket #1" in connector.to_user(ALICE)[-1].text
+    closed = texts(await teams.say(helene, "ferme le ticket 1 : profil de messagerie réinstallé"))
+    assert "Ticket n° 1 — Résolu" in closed
+    assert "Their note: profil de messagerie réinstallé" in connector.to_user(ALICE)[-1].text  # her language
+    assert "resolved by Hélène Support — profil de messagerie réinstallé" in connector.updates()[-1].text
+    bob = teams.chat(BOB, "Bob Durand")
+    assert "Only helpdesk agents can act on this ticket." not in texts(await teams.say(bob, "close ticket 1"))
+    assert "can't find ticket #1" in texts(await teams.say(bob, "close ticket 1"))
+    assert "Ticket #1 — Assigned" in texts(await teams.say(teams.chat(ALICE, "Alice Martin"), "reopen ticket 1"))
