@@ -122,7 +122,7 @@ class TicketFlow:
             await self.describe(turn_context, caller, data.get("description", ""))
             return None
         if action == "ticket_confirm":
-            await self.confirm(turn_context, caller)
+            await self.confirm(turn_context, caller, details=data.get("details", ""))
             return None
         if action == "ticket_cancel":
             await self.cancel(turn_context, caller)
@@ -201,6 +201,8 @@ class TicketFlow:
             devices = tuple(sorted(devices, key=lambda d: d.name != subject.device_name))
             if not any(subject.device_name in p for p in parts):
                 parts.append(t("Device: {name}", name=subject.device_name))
+        if opened_by is None and not parts and subject.last_answers:  # "that didn't help, get me a person"
+            parts.append(t("The bot's answer did not help: {title}", title=subject.last_answers[-1]))
         draft = TicketDraft(
             requester=requester, tenant_id=caller.tenant_id, lang=info.lang, description="\n".join(parts),
             answers=tuple(subject.last_answers[-3:]) if opened_by is None else (),
@@ -255,8 +257,9 @@ class TicketFlow:
         await self.tickets.drop_draft(caller)
         await turn_context.send_activity(turn_info(turn_context).t("OK, nothing was sent to the helpdesk."))
 
-    async def confirm(self, turn_context: TurnContext, caller: Caller) -> None:
-        """Create the ticket from the pending draft, exactly once, and route it."""
+    async def confirm(self, turn_context: TurnContext, caller: Caller, *, details: str = "") -> None:
+        """Create the ticket from the pending draft, exactly once, and route it (``details``: typed on the
+        summary card)."""
         info = turn_info(turn_context)
         t = info.t
         self._set_pending(turn_context, None)
@@ -266,6 +269,10 @@ class TicketFlow:
                 "That request was already sent or has expired. Type \"my tickets\" to see your tickets, or "
                 "\"talk to someone\" to start again."))
             return
+        details = " ".join(details.split())[:2000]
+        if details and details not in draft.description:
+            draft = TicketDraft(**{**_fields(draft), "description": "\n".join(
+                p for p in (details, draft.description) if p)})
         try:
             ticket = await self.tickets.create(draft)
         except TicketError:

@@ -158,7 +158,7 @@ def ticket_summary_card(draft: TicketDraft, t: Translator, *, channel: bool) -> 
     note = (t("The helpdesk will see this request, the codes, and the name and state of your devices. I'll tell "
               "you here when someone takes it.") if channel else
             t("The helpdesk will see this request, the codes, and the name and state of your devices."))
-    return render(
+    card = render(
         "ticket_summary",
         kicker=t("New request for the helpdesk"),
         title=t("Send this to the helpdesk?"),
@@ -168,6 +168,9 @@ def ticket_summary_card(draft: TicketDraft, t: Translator, *, channel: bool) -> 
         actions=[submit(t("Send to the helpdesk"), {"action": "ticket_confirm"}),
                  submit(t("Cancel"), {"action": "ticket_cancel"})],
     )
+    card["body"].append({"type": "Input.Text", "id": "details", "isMultiline": True, "maxLength": 2000,
+                         "placeholder": t("Add details (optional)")})
+    return card
 
 
 def describe_card(t: Translator) -> dict[str, Any]:

@@ -476,3 +476,16 @@ async def test_agents_act_on_tickets_by_typing(teams: Teams, connector: TeamsCon
     assert "Only helpdesk agents can act on this ticket." not in texts(await teams.say(bob, "close ticket 1"))
     assert "can't find ticket #1" in texts(await teams.say(bob, "close ticket 1"))
     assert "Ticket #1 — Assigned" in texts(await teams.say(teams.chat(ALICE, "Alice Martin"), "reopen ticket 1"))
+
+
+async def test_after_an_answer_that_did_not_help_the_summary_says_which(teams: Teams,
+                                                                        connector: TeamsConnector) -> None:
+    await _set_channel(teams)
+    alice = teams.chat(ALICE, "Alice Martin")
+    await teams.say(alice, "0x87D1FDE8")
+    summary = await teams.say(alice, "that didn't help, get me a human")
+    assert "The bot's answer did not help: Remediation failed" in texts(summary)
+    send = {**buttons(summary)["Send to the helpdesk"]["data"], "details": "Happens on my iPad since Monday"}
+    await teams.say(alice, None, value=send)
+    card = connector.threads()[0].text
+    assert "Happens on my iPad since Monday" in card and "Remediation failed" in card
