@@ -193,14 +193,14 @@ async def test_whole_flow_in_french(teams: Teams, connector: TeamsConnector) -> 
     [thread] = connector.threads()
     assert "Ticket n° 1 — Ouvert" in thread.text and "Bob Durand" in thread.text  # the helpdesk's language
     card = thread.activity["attachments"][0]["content"]
-    after = await teams.execute(HELENE, "Hélène Support", buttons(card)["Me l'attribuer"]["data"],
+    after = await teams.execute(HELENE, "Hélène Support", buttons(card)["Prendre en charge"]["data"],
                                 conversation=thread.conversation, locale="fr-FR")
     assert "Attribué" in card_text(after["value"])
     [told] = connector.to_user(BOB)
     assert "Hélène Support s'occupe de votre ticket n° 1" in told.text
     status = texts(await teams.say(bob, "où en est ma demande ?"))
     assert "pris en charge par Hélène Support" in status
-    resolve = {**buttons(after["value"])["Résoudre"]["data"], "note": "Appareil réinitialisé."}
+    resolve = {**buttons(after["value"])["Marquer comme résolu"]["data"], "note": "Appareil réinitialisé."}
     await teams.execute(HELENE, "Hélène Support", resolve, conversation=thread.conversation, locale="fr-FR")
     told = connector.to_user(BOB)[-1]
     assert "résolu par Hélène Support" in told.text and "Appareil réinitialisé." in told.text
