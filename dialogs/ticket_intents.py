@@ -19,6 +19,8 @@ __all__ = ["description_of", "is_confirmation"]
 
 _WORDS = re.compile(r"[a-z0-9']{3,}")
 _SEPARATOR = re.compile(r"^[\s,:;.!?–—-]+")
+_HESITATION = frozenset({"but", "mais", "not", "pas", "wait", "attends", "attendez", "no", "non", "don't", "dont",
+                         "ne", "later", "plus"})
 
 
 @cache
@@ -62,8 +64,8 @@ def is_confirmation(text: str) -> bool | None:
         return True
     extra = {fold(w) for w in data["yes_extra"]}
     first = parse_yes_no(words[0])
-    if first is True and all(w in extra for w in words[1:]):
-        return True
+    if first is True and (all(w in extra for w in words[1:]) or not _HESITATION.intersection(words)):
+        return True  # "yes send it to them": a yes, unless it hesitates ("yes but...", "oui mais pas...")
     if first is False and len(words) <= 3:
         return False
     return None

@@ -31,6 +31,7 @@ def test_for_someone_else_the_description_follows_their_name() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("oui, envoie", True), ("yes", True), ("send it", True), ("oui vas-y", True), ("yes please send it", True),
+    ("yes send it to them", True), ("oui envoie-leur", True), ("yes but wait", None),
     ("non", False), ("no thanks", False), ("annule", False), ("my phone is still broken", None),
 ])
 def test_confirmations(text: str, expected: bool | None) -> None:
