@@ -86,7 +86,10 @@ class Messenger:
         """
         stored = await self.store.get(USER_REFERENCE.format(aad=aad_object_id.lower()))
         if stored is not None:
-            return await self.to_conversation(stored.value, message) is not None
+            if await self.to_conversation(stored.value, message) is not None:
+                return True
+            # A stale chat (the app was reinstalled, the service URL moved): start the chat again below.
+            log.info("the stored 1:1 chat did not take the message; creating the chat again")
         base = reference or (reference_of(turn_context) if turn_context is not None else None)
         if not base:
             log.warning("no conversation to start a 1:1 chat from")
@@ -106,9 +109,11 @@ class Messenger:
                                                  tenant_id=tenant_id),
                 user=member, locale=ref.locale).serialize()
             await context.send_activity(_activity(message))
+            created["sent"] = True
 
         ok = await self._run(lambda: self.adapter.create_conversation(
             self.app_id, send, params, ref.channel_id, ref.service_url))
+        ok = ok and bool(created.get("sent"))
         if ok and created.get("reference"):
             await self.store.put(USER_REFERENCE.format(aad=aad_object_id.lower()), created["reference"])
         return ok
@@ -120,9 +125,12 @@ class Messenger:
         async def send(context: TurnContext) -> None:
             response = await context.send_activity(_activity(message))
             sent["id"] = response.id if response else None
+            sent["ok"] = "yes"
 
+        # The adapter hands a failure inside the callback to its turn-error handler instead of raising it:
+        # only a callback that ran to its end counts as delivered.
         ok = await self._run(lambda: self.adapter.continue_conversation(_reference(reference), send, self.app_id))
-        return (sent.get("id") or "") if ok else None
+        return (sent.get("id") or "") if ok and sent.get("ok") else None
 
     async def new_thread(self, channel_reference: dict[str, Any], message: Sendable) -> tuple[str, str] | None:
         """Start a new thread in the channel of ``channel_reference``: (conversation id, activity id)."""
@@ -151,11 +159,15 @@ class Messenger:
         activity = _activity(message)
         activity.id = activity_id
 
+        done: list[bool] = []
+
         async def replace(context: TurnContext) -> None:
             await context.update_activity(activity)
+            done.append(True)
 
-        return await self._run(lambda: self.adapter.continue_conversation(_reference(reference), replace,
-                                                                          self.app_id))
+        ok = await self._run(lambda: self.adapter.continue_conversation(_reference(reference), replace,
+                                                                        self.app_id))
+        return ok and bool(done)
 
     async def _run(self, start: Callable[[], Awaitable[Any]]) -> bool:
         def deliver() -> None:

@@ -489,3 +489,15 @@ async def test_after_an_answer_that_did_not_help_the_summary_says_which(teams: T
     await teams.say(alice, None, value=send)
     card = connector.threads()[0].text
     assert "Happens on my iPad since Monday" in card and "Remediation failed" in card
+
+
+async def test_a_stale_1to1_chat_is_created_again(teams: Teams, connector: TeamsConnector, store: Store) -> None:
+    """The requester's stored chat no longer takes messages (app reinstalled): the notice still reaches them."""
+    alice, card, thread = await _one_ticket(teams, connector)
+    stale = (await store.get(f"convref/user/{ALICE}")).value
+    stale["serviceUrl"] = "http://127.0.0.1:9/"  # nothing listens there
+    await store.put(f"convref/user/{ALICE}", stale)
+    await teams.execute(HELENE, "Hélène Support", buttons(card)["Assign to me"]["data"], conversation=thread)
+    told = connector.to_user(ALICE)[-1]
+    assert "taking care of your ticket #1" in told.text and told.conversation != alice.conversation
+    assert (await store.get(f"convref/user/{ALICE}")).value["serviceUrl"] == connector.url
