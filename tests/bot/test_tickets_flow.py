@@ -501,3 +501,16 @@ async def test_a_stale_1to1_chat_is_created_again(teams: Teams, connector: Teams
     told = connector.to_user(ALICE)[-1]
     assert "taking care of your ticket #1" in told.text and told.conversation != alice.conversation
     assert (await store.get(f"convref/user/{ALICE}")).value["serviceUrl"] == connector.url
+
+
+async def test_the_channel_is_changed_the_same_way(teams: Teams, connector: TeamsConnector) -> None:
+    await _set_channel(teams)
+    other = "19:other-helpdesk@thread.tacv2"
+    chat = teams.chat(HELENE, "Hélène Support", conversation=other + ";messageid=42")
+    await chat.say("<at>Helpdesk</at> post new tickets here", conv_type="channel", service_url=connector.url,
+                   channelData={"tenant": {"id": DEMO_IDS.tenant}, "channel": {"id": other, "name": "Tier 2"}})
+    alice = teams.chat(ALICE, "Alice Martin")
+    summary = await teams.say(alice, "open a ticket: Defender flags my PC as at risk")
+    await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
+    [thread] = connector.threads()
+    assert thread.conversation.startswith(other + ";messageid=")
