@@ -67,8 +67,8 @@ class TicketFlow:
     name = "tickets"
     intents = frozenset({"handoff", "helpdesk_contact", "my_tickets", "open_tickets", "ticket_show",
                          "ticket_channel", "ticket_assign", "ticket_resolve", "ticket_reopen"})
-    actions = frozenset({"ticket_start", "ticket_describe", "ticket_confirm", "ticket_cancel", "ticket_assign", "ticket_resolve",
-                         "ticket_reopen", "ticket_refresh", "ticket_show"})
+    actions = frozenset({"ticket_start", "ticket_describe", "ticket_confirm", "ticket_cancel", "ticket_assign",
+                         "ticket_resolve", "ticket_reopen", "ticket_refresh", "ticket_show"})
 
     def __init__(self, services: Services) -> None:
         self.services = services

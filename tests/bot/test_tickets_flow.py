@@ -514,3 +514,16 @@ async def test_the_channel_is_changed_the_same_way(teams: Teams, connector: Team
     await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"])
     [thread] = connector.threads()
     assert thread.conversation.startswith(other + ";messageid=")
+
+
+async def test_when_the_channel_cannot_be_reached_the_ticket_is_kept_and_the_user_told(
+        teams: Teams, connector: TeamsConnector) -> None:
+    await _set_channel(teams)
+    alice = teams.chat(ALICE, "Alice Martin")
+    summary = await teams.say(alice, "open a ticket: my iPad is stuck on 'Installing apps'")
+    connector.fail = True  # Teams is down for the bot
+    done = texts(await teams.say(alice, None, value=buttons(summary)["Send to the helpdesk"]["data"]))
+    assert "recorded as ticket #1, but I couldn't post it to the helpdesk channel" in done
+    connector.fail = False
+    listed = texts(await teams.say(teams.chat(HELENE, "Hélène Support"), "open tickets"))
+    assert "#1" in listed and "Installing apps" in listed
