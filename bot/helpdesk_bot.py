@@ -171,7 +171,7 @@ class HelpdeskBot(ActivityHandler):
         info: TurnInfo = turn_context.turn_state[TURN_INFO_KEY]
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         personal = info.conversation_type == "personal"
-        if any(m.id == bot_id for m in members_added) or personal:
+        if any(m is not None and m.id == bot_id for m in members_added) or personal:
             card = cards.help_card(info.t, welcome=True)
             await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
 
