@@ -29,7 +29,7 @@ class Sent:
     def text(self) -> str:
         from tests.bot.conftest import texts
 
-        return texts([self.activity])
+        return texts([self.activity]).replace("\u202f", " ").replace("\u00a0", " ").replace("\u2019", "'")
 
 
 class TeamsConnector:

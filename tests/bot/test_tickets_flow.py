@@ -23,11 +23,17 @@ from intune.fake_graph import FakeGraphServer
 from storage import MemoryStore, Store
 from storage.sqlite import SQLiteStore
 
-from .conftest import Chat, teams_activity, texts
+from .conftest import Chat, teams_activity
+from .conftest import texts as _texts
 from .teams_connector import TeamsConnector
 
 HELPDESK_CHANNEL = "19:helpdesk-channel@thread.tacv2"
 ALICE, BOB, HELENE = DEMO_IDS.alice, DEMO_IDS.bob, DEMO_IDS.helene
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    """What a user reads, with French typography (no-break spaces, ’) read as typed."""
+    return _texts(replies).replace("\u202f", " ").replace("\u00a0", " ").replace("\u2019", "'")
 
 
 class FlakyStore(MemoryStore):
