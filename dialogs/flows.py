@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.device_health import DeviceHealthFlow
-from dialogs.tickets import TicketFlow
 from dialogs.services import Services
+from dialogs.tickets import TicketFlow
 
 
 def build_flows(services: Services) -> list[Any]:
