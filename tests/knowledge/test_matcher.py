@@ -124,14 +124,17 @@ def test_off_topic_input_gets_no_answer(matcher: Matcher, query: str) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["how do I reset my outlook password", "reset my multifactor authentication",
+    ["reset my multifactor authentication",
      "update my phone number in the directory", "quel est le mot de passe du wifi invité",
      "mettre à jour mon numéro de téléphone dans l'annuaire", "how do I create a compliance policy",
      "créer une stratégie de conformité", "how do I rename a device in intune", "delete a device from intune",
      "can you order me a new laptop"],
 )
 def test_it_questions_the_catalogue_does_not_cover_get_no_answer(matcher: Matcher, query: str) -> None:
-    """They share a word or two with entries (passcode, compliance policy, device), never the question."""
+    """They share a word or two with entries (passcode, compliance policy, device), never the question.
+
+    ("how do I reset my outlook password" left this list when the FAQ gained account-password-reset,
+    issue 14: it is now answered, see tests/knowledge/data/en/faq.yaml.)"""
     assert matcher.lookup(query).matches == ()
 
 
