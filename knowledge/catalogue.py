@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from knowledge.models import (
+    AUDIENCES,
     LANGUAGES,
     EnrollmentEntry,
     EnrollmentText,
@@ -41,6 +42,12 @@ def _read_yaml(path: Path) -> Any:
             return yaml.safe_load(fh)
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"{path}: {exc}") from exc
+
+
+def _opt_text(value: Any) -> str | None:
+    """An optional text field: stripped, and None when absent or blank."""
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 def _norm_subcode(subcode: str) -> str:
@@ -128,7 +135,8 @@ class KnowledgeBase:
             eid = str(raw["id"])
             texts = {
                 lang: ErrorText(message=str(t["message"]).strip(), what_to_do=(t.get("what_to_do") or None),
-                                also=tuple(str(a).strip() for a in t.get("also") or ()))
+                                also=tuple(str(a).strip() for a in t.get("also") or ()),
+                                user_what_to_do=_opt_text(t.get("user_what_to_do") or t.get("user_advice")))
                 for lang, t in texts_for("errors", eid).items()
             }
             if eid in errors:
@@ -155,7 +163,8 @@ class KnowledgeBase:
                 id=eid,
                 texts={
                     lang: EnrollmentText(str(t["name"]).strip(), str(t["details"]).strip(),
-                                         str(t.get("remediation", "")).strip())
+                                         str(t.get("remediation", "")).strip(),
+                                         _opt_text(t.get("user_remediation")))
                     for lang, t in texts_for("enrollment", eid).items()
                 },
                 source=str(raw.get("source", "")),
@@ -167,17 +176,21 @@ class KnowledgeBase:
             eid = str(raw["id"])
             if eid in faq:
                 raise KnowledgeError(f"faq.yaml: duplicate id {eid!r}")
+            audience = str(raw.get("audience") or "both")
+            if audience not in AUDIENCES:
+                raise KnowledgeError(f"faq.yaml: {eid} has audience {audience!r}, not one of {AUDIENCES}")
             faq[eid] = FaqEntry(
                 id=eid,
                 topic=str(raw.get("topic", "")),
                 texts={
                     lang: FaqText(str(t["question"]).strip(), tuple(str(p) for p in t.get("phrasings") or ()),
-                                  str(t["answer"]).strip())
+                                  str(t["answer"]).strip(), _opt_text(t.get("user_answer")))
                     for lang, t in texts_for("faq", eid).items()
                 },
                 related=tuple(raw.get("related") or ()),
                 source=str(raw.get("source", "")),
                 doc=str(raw.get("doc", "")),
+                audience=audience,  # type: ignore[arg-type]
             )
         for entry in faq.values():
             missing = [r for r in entry.related if r not in faq]
@@ -187,7 +200,8 @@ class KnowledgeBase:
         families: dict[str, dict[str, FamilyText]] = {}
         for lang in LANGUAGES:
             for fam, t in ((per_lang.get(lang, {}).get("errors") or {}).get("families") or {}).items():
-                families.setdefault(fam, {})[lang] = FamilyText(str(t["title"]), str(t["advice"]))
+                families.setdefault(fam, {})[lang] = FamilyText(str(t["title"]), str(t["advice"]),
+                                                                _opt_text(t.get("user_advice")))
 
         by_code: dict[int, list[ErrorEntry]] = {}
         by_subcode: dict[str, list[ErrorEntry]] = {}

@@ -8,7 +8,9 @@ from typing import Literal
 from knowledge.codes import to_hex
 
 Kind = Literal["error", "enrollment", "faq"]
+Audience = Literal["user", "admin", "both"]
 LANGUAGES: tuple[str, ...] = ("en", "fr")
+AUDIENCES: tuple[str, ...] = ("user", "admin", "both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,8 @@ class ErrorText:
     message: str
     what_to_do: str | None = None
     also: tuple[str, ...] = ()
+    # What an end user can do themselves, where the family's user advice is not right for this code.
+    user_what_to_do: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,8 @@ class ErrorEntry:
 class EnrollmentText:
     name: str
     details: str
-    remediation: str
+    remediation: str  # what a helpdesk agent / admin does
+    user_remediation: str | None = None  # what the user can do themselves, or "your IT team needs to do this"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,8 @@ class FaqText:
     question: str
     phrasings: tuple[str, ...]
     answer: str
+    # For an admin entry an end user may still ask: the answer in their terms (else ``answer``).
+    user_answer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,7 @@ class FaqEntry:
     related: tuple[str, ...] = ()
     source: str = ""
     doc: str = ""
+    audience: Audience = "both"  # who the answer is written for: end users, admins/agents, or both
 
     kind: Kind = field(default="faq", init=False)
 
@@ -93,7 +101,8 @@ class FaqEntry:
 @dataclass(frozen=True, slots=True)
 class FamilyText:
     title: str
-    advice: str
+    advice: str  # what IT does (admin-center steps)
+    user_advice: str | None = None  # what an end user can do themselves
 
 
 Entry = ErrorEntry | EnrollmentEntry | FaqEntry
