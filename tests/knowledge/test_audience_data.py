@@ -4,6 +4,7 @@ user is told is their own steps, never the admin-center steps an agent gets."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,9 +15,11 @@ from knowledge.answers import explanation, explanation_for, user_explanation
 from knowledge.catalogue import DATA_DIR
 from knowledge.models import AUDIENCES, LANGUAGES
 
-# Words of the admin's console and procedures: an end user can't act on them.
-ADMIN_ONLY = ("admin center", "admin centre", "centre d'administration", "centre d’administration", "restriction",
-              "ndes", "connector", "connecteur", "escalate", "escaladez", "graph")
+# Words of the admin's console and procedures: an end user can't act on them ("your IT team needs to fix the
+# enrollment restrictions" is fine; "raise the limit in the device limit restriction" is not).
+ADMIN_ONLY = re.compile(r"\b(admin cent(er|re)|centre d.administration|device limit restriction|restriction de limite"
+                        r"|ndes|certificate connector|connecteur de certificats|escalate|escaladez|graph explorer"
+                        r"|microsoft graph)\b")
 IT_DOES_IT = {"en": "your it team", "fr": "service informatique"}
 
 
@@ -67,8 +70,8 @@ def test_an_admin_entry_with_a_user_answer_is_one_users_ask(kb: KnowledgeBase) -
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_end_user_texts_name_no_admin_console_step(kb: KnowledgeBase, lang: str) -> None:
-    bad = [(where, word) for where, text_lang, text in _user_texts(kb) if text_lang == lang
-           for word in ADMIN_ONLY if word in text.lower()]
+    bad = [(where, found.group(0)) for where, text_lang, text in _user_texts(kb) if text_lang == lang
+           for found in ADMIN_ONLY.finditer(text.lower())]
     assert not bad, f"end-user texts with admin-only words: {bad}"
 
 
@@ -136,3 +139,15 @@ def test_a_family_without_user_advice_falls_back_to_its_admin_text() -> None:
 def test_an_unknown_audience_is_refused_when_loading() -> None:
     with pytest.raises(KnowledgeError, match="audience"):
         _tiny("x", audience="everyone")
+
+
+def test_an_entry_level_user_advice_is_read_as_its_user_text() -> None:
+    """The table files write the end user's text of one code as ``user_advice``, like the families."""
+    words_entry = {"message": "M", "user_advice": "Restart and sign in again."}
+    neutral = {"errors": {"entries": [{"id": "-1", "code": -2016000001, "family": "f"}]},
+               "enrollment": {"entries": []}, "faq": {"entries": []}}
+    words = {"errors": {"families": {"f": {"title": "T", "advice": "Admin.", "user_advice": "Family text."}},
+                        "entries": {"-1": words_entry}},
+             "enrollment": {"entries": {}}, "faq": {"entries": {}}}
+    kb = KnowledgeBase.from_dicts(neutral, {lang: words for lang in LANGUAGES})
+    assert user_explanation(kb.errors["-1"], "fr", kb) == "Restart and sign in again."
