@@ -100,6 +100,7 @@ _AHEAD_EVIDENCE = 1.0  # ...with this many more evidence words than the runner-u
 _EXACT_COVER = 0.9  # a query that is an entry's whole text, typos aside...
 _EXACT_GAP = 0.05  # ...is that entry when the runner-up's text has words beyond it (or lacks one of it)
 _EXACT_REST = 0.2  # ...(what its text does not explain is at most this share of the query's weight)
+_NEGATIONS = frozenset({"not", "no", "cannot", "non"})  # words that turn a text into its opposite (after synonyms)
 # Long posts (see Matcher._by_parts).
 _LONG_TOKENS = 12  # from this many content words a post is read by its parts too
 _PART_AGREE = 5  # a part's confident answer stands when the whole post ranks it among this many
@@ -718,8 +719,16 @@ class Matcher:
         content = [qi for qi, t in enumerate(tokens) if t not in weak]
         if any(runner.cover[qi] >= _STRONG_SIM > top.cover[qi] for qi in content):
             return False
+        if self._negated_beyond(runner, tokens) and not self._negated_beyond(top, tokens):
+            # "...was rolled back successfully" is not "...was not rolled back successfully", however
+            # common "not" is in the catalogue (its weight alone may not set the two texts apart).
+            return True
         return (runner.text_cover <= top.text_cover - _EXACT_GAP
                 or any(top.cover[qi] >= _STRONG_SIM > runner.cover[qi] for qi in content))
+
+    def _negated_beyond(self, scored: _Scored, tokens: list[str]) -> bool:
+        """Whether the entry's matched text holds a negation the query does not."""
+        return not _NEGATIONS.isdisjoint(self._choices[scored.choice].tokens) and _NEGATIONS.isdisjoint(tokens)
 
     def _leads(self, top: _Scored, runner: _Scored, weights: list[float], tokens: list[str]) -> bool:
         """Whether ``top`` explains clearly more of the query's words than ``runner`` does.
