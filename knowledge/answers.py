@@ -30,8 +30,8 @@ def explanation(entry: Entry, lang: str, kb: KnowledgeBase) -> str:
 def user_explanation(entry: Entry, lang: str, kb: KnowledgeBase) -> str:
     """What an end user can do themselves, in ``lang`` (issue 14: "what you can do", not "what IT does").
 
-    Errors: the entry's own user text, else its family's; enrollment failures: what it means and the
-    user's steps; FAQ entries: the user answer of an admin entry, else the answer. Where the data has no
+    Errors: the entry's own user text, else its family's; enrollment failures: the user's text (what
+    happened and their steps, in plain words); FAQ entries: the user answer of an admin entry, else the answer. Where the data has no
     user text (a family added without one), the admin text is returned rather than nothing.
     """
     if isinstance(entry, ErrorEntry):
@@ -44,7 +44,8 @@ def user_explanation(entry: Entry, lang: str, kb: KnowledgeBase) -> str:
         return explanation(entry, lang, kb)
     if isinstance(entry, EnrollmentEntry):
         t = entry.texts[lang]
-        return f"{t.details}\n\n{t.user_remediation or t.remediation}".strip()
+        # The user text says what happened in plain words; the doc's details are written for admins.
+        return t.user_remediation or f"{t.details}\n\n{t.remediation}".strip()
     if isinstance(entry, FaqEntry):
         t = entry.texts[lang]
         return t.user_answer or t.answer
