@@ -488,8 +488,10 @@ class SyncDialog(ComponentDialog):
         if status is None:
             await turn_context.send_activity(t("Intune has no sync recorded for this device yet."))
             return
-        await turn_context.send_activity(t("Last sync: {state} (updated {when}).",
-                                           state=state_label(t, status.state), when=t.relative(status.updated)))
+        name = info.subject.device_name if info.subject.device_id == device_id else None
+        await turn_context.send_activity(t("Sync of {name}: {state} (updated {when}).",
+                                           name=name or t("your device"), state=state_label(t, status.state),
+                                           when=t.relative(status.updated)))
 
 
 def _looks_like_a_name(text: str) -> bool:
