@@ -7,15 +7,15 @@ they like with their own stores, knowledge bases and Graph endpoints.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import http_exceptions, web, web_protocol
 from botbuilder.core import ConversationState, PrivateConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import CallerIdConstants
@@ -27,6 +27,7 @@ from bot.logs import REQUEST_ID as _REQUEST_ID
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.state_storage import BotStateStorage
+from presentation.i18n import Translator, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,36 @@ class Runtime:
     bot: HelpdeskBot
     accepting: bool = True
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
+    graph_probe: GraphTokenProbe | None = None
+
+
+class GraphTokenProbe:
+    """Whether a Graph token can be had, for /readyz in real mode; the answer is kept a while so that
+    probes every few seconds cost nothing (MSAL caches a good token itself; a failure is kept too)."""
+
+    def __init__(self, get_token: Any, *, ok_for: float = 60.0, failed_for: float = 15.0,
+                 timeout: float = 10.0) -> None:
+        self._get_token = get_token
+        self._ok_for, self._failed_for, self._timeout = ok_for, failed_for, timeout
+        self._ok = False
+        self._until = 0.0
+        self._lock = asyncio.Lock()
+        self.attempts = 0
+
+    async def ok(self) -> bool:
+        if time.monotonic() < self._until:
+            return self._ok
+        async with self._lock:
+            if time.monotonic() < self._until:
+                return self._ok
+            self.attempts += 1
+            try:
+                self._ok = bool(await asyncio.wait_for(self._get_token(), timeout=self._timeout))
+            except Exception as exc:
+                log.warning("readiness: no Microsoft Graph token (%s)", type(exc).__name__)
+                self._ok = False
+            self._until = time.monotonic() + (self._ok_for if self._ok else self._failed_for)
+            return self._ok
 
 
 class _AuthConfig:
@@ -89,14 +120,25 @@ async def messages(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         return _problem(413, "request body too large")
     try:
-        raw = await _read_body(request, settings.max_body_bytes)
-    except (TimeoutError, ConnectionError):
+        async with asyncio.timeout(settings.body_timeout_s):
+            raw = await _read_body(request, settings.max_body_bytes)
+    except TimeoutError:
+        # A client that sends headers and then trickles (or withholds) its body holds a connection and a
+        # task; Teams sends the whole activity at once, so a body that takes longer is dropped.
+        response = _problem(408, "the request body took too long to arrive")
+        response.force_close()
+        return response
+    except ConnectionError:
         return _problem(400, "could not read the request body")
     if raw is None:
         return _problem(413, "request body too large")
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        # orjson, not json: it refuses nesting deeper than 1,024 levels (json raised RecursionError),
+        # integers past 64 bits become floats (json raised ValueError past 4,300 digits), and it refuses
+        # lone UTF-16 surrogates (json let "\ud83d" through, and strings that cannot be encoded failed
+        # later in the turn): each was an HTTP 500 before the token check.
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return _problem(400, "malformed JSON")
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
         return _problem(400, "an activity needs a type")
@@ -169,10 +211,37 @@ async def _process(runtime: Runtime, body: dict[str, Any], auth_header: str) -> 
         invoke_response = await runtime.adapter.process_activity(auth_header, activity, runtime.bot.on_turn)
     except PermissionError:
         return _problem(401, "unauthorized")
+    if activity.type == "invoke" and (invoke_response is None or invoke_response.status == 501):
+        return json_response(_unanswered_invoke(runtime, body))
     if invoke_response:
         return json_response(sdk_fixes.json_safe_serializer(invoke_response.body),
                                  status=int(invoke_response.status))
     return web.Response(status=200)
+
+
+def _unanswered_invoke(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """The answer to an invoke the turn did not answer: refused (tenant not allowed) or failed (store down,
+    connector unreachable). The SDK answered 501 with a null body, which Teams shows as a broken card.
+    A refusal is a message, as Universal Actions defines it; a failure is its error response."""
+    t = Translator(negotiate(body.get("locale") if isinstance(body.get("locale"), str) else None))
+    if body.get("name") != "adaptiveCard/action":
+        return {}
+    if not _tenant_allowed(runtime.bot.settings.allowed_tenant_ids, body):
+        return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                "value": t("Sorry, this bot is not available to your organisation.")}
+    return {"statusCode": 500, "type": "application/vnd.microsoft.error",
+            "value": {"code": "InternalServerError",
+                      "message": t("Sorry, something went wrong on my side. Please try again.")}}
+
+
+def _tenant_allowed(allowed: tuple[str, ...], body: dict[str, Any]) -> bool:
+    if not allowed:
+        return True
+    channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
+    conversation = body.get("conversation") if isinstance(body.get("conversation"), dict) else {}
+    tid = tenant.get("id") or conversation.get("tenantId")
+    return isinstance(tid, str) and tid.lower() in allowed
 
 
 async def healthz(_: web.Request) -> web.Response:
@@ -185,8 +254,12 @@ async def readyz(request: web.Request) -> web.Response:
         store_ok = await asyncio.wait_for(request.app[SERVICES].store.ping(), timeout=2)
     except Exception:
         store_ok = False
-    status = 200 if store_ok and request.app[RUNTIME].accepting else 503
-    return json_response({"status": "ready" if status == 200 else "not ready", "store": store_ok}, status=status)
+    runtime = request.app[RUNTIME]
+    checks: dict[str, bool] = {"store": store_ok}
+    if runtime.graph_probe is not None:  # real mode: Graph credentials are useless if no token comes
+        checks["graph"] = await runtime.graph_probe.ok()
+    status = 200 if all(checks.values()) and runtime.accepting else 503
+    return json_response({"status": "ready" if status == 200 else "not ready", **checks}, status=status)
 
 
 @web.middleware
@@ -216,6 +289,7 @@ def create_app(
 ) -> web.Application:
     """Build the app. Long-lived resources open in the cleanup context and close with the app."""
     sdk_fixes.apply_all()
+    answer_bad_http_quietly()
     app = web.Application(middlewares=[request_id_and_errors], client_max_size=settings.max_body_bytes + 1024)
     app[SETTINGS] = settings
 
@@ -230,6 +304,8 @@ def create_app(
                           PrivateConversationState(storage))
         adapter.on_turn_error = bot.on_turn_error
         app[RUNTIME] = Runtime(adapter, bot)
+        if svc.graph_token is not None:
+            app[RUNTIME].graph_probe = GraphTokenProbe(svc.graph_token)
         if not settings.auth_enabled:
             log.warning("MicrosoftAppId is not set: running in LOCAL MODE, requests are not authenticated")
         try:
@@ -247,6 +323,29 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     return app
+
+
+_original_handle_error = web_protocol.RequestHandler.handle_error
+
+
+def _handle_error(self: web_protocol.RequestHandler, request: Any, status: int = 500,
+                  exc: BaseException | None = None, message: str | None = None) -> web.StreamResponse:
+    """aiohttp answered malformed HTTP (a 20 KB header, 500 headers) with 400 and an ERROR log with a
+    traceback, from its own parser before our handlers: anyone could fill the logs. Header limits get
+    431, other malformed requests 400, logged at INFO in one line."""
+    if not isinstance(exc, http_exceptions.HttpProcessingError) or request.writer.output_size > 0:
+        return _original_handle_error(self, request, status, exc, message)
+    too_large = isinstance(exc, http_exceptions.LineTooLong) or "Too many headers" in str(exc)
+    status = 431 if too_large else 400
+    log.info("malformed HTTP request from %s: %s", request.remote, type(exc).__name__)
+    response = _problem(status, "request header fields too large" if too_large else "malformed HTTP request")
+    response.force_close()
+    return response
+
+
+def answer_bad_http_quietly() -> None:
+    """Install :func:`_handle_error` (idempotent)."""
+    web_protocol.RequestHandler.handle_error = _handle_error  # type: ignore[method-assign]
 
 
 async def _drain(app: web.Application) -> None:

@@ -67,20 +67,24 @@ class SafeAuthentication(BotFrameworkAuthentication):
         # when an OpenID metadata URL or token issuer is configured) only treats None as "no header":
         # in local mode (no app id) it refused every request. The built-in one accepts either.
         try:
-            return await self._inner.authenticate_request(activity, auth_header or None)  # type: ignore[arg-type]
+            result = await self._inner.authenticate_request(activity, auth_header or None)  # type: ignore[arg-type]
         except PermissionError:
             raise
         except Exception as exc:
             log.info("authentication refused: %s", type(exc).__name__)
             raise PermissionError("invalid or unverifiable token") from exc
+        require_expiry(getattr(result, "claims_identity", None))
+        return result
 
     async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
         try:
-            return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+            result = await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
         except PermissionError:
             raise
         except Exception as exc:
             raise PermissionError("invalid or unverifiable token") from exc
+        require_expiry(getattr(result, "claims_identity", None))
+        return result
 
     def create_connector_factory(self, claims_identity: Any) -> Any:
         return self._inner.create_connector_factory(claims_identity)
@@ -98,11 +102,27 @@ class SafeAuthentication(BotFrameworkAuthentication):
 
     async def authenticate_channel_request(self, auth_header: str) -> Any:
         try:
-            return await self._inner.authenticate_channel_request(auth_header)
+            result = await self._inner.authenticate_channel_request(auth_header)
         except PermissionError:
             raise
         except Exception as exc:
             raise PermissionError("invalid or unverifiable token") from exc
+        require_expiry(result)
+        return result
+
+
+def require_expiry(identity: Any) -> None:
+    """Defect 12: the SDK decodes channel tokens with PyJWT's ``verify_exp``, which checks ``exp`` only
+    when the token has one: a correctly signed token WITHOUT ``exp`` was accepted forever (HTTP 200).
+    Every token the Bot Connector issues carries ``exp``, so a verified token (non-empty claims; local
+    mode's anonymous identity has none) without a numeric ``exp`` is refused."""
+    claims = getattr(identity, "claims", None)
+    if not claims:
+        return
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        log.info("authentication refused: token without an expiry")
+        raise PermissionError("token without an expiry")
 
 
 _original_compute_hash = _bot_state.CachedBotState.compute_hash

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import setup_logging
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings, load_env_file
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,23 @@ def serving_app(settings: Settings) -> web.Application:
     return app
 
 
+def load_settings() -> Settings | None:
+    """The settings from ``.env`` (if any) and the environment; None, with one line on stderr, if unsafe."""
+    try:
+        env_file = load_env_file()
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return None
+    if env_file:
+        log.info("read settings from %s (real environment variables win)", env_file)
+    return settings
+
+
 def main() -> int:
-    settings = Settings.from_env()
+    settings = load_settings()
+    if settings is None:
+        return 2
     setup_logging(settings.log_level, json_logs=sys.stderr.isatty() is False)
     log.info("Intune helpdesk bot listening on http://%s:%d/api/messages", settings.host, settings.port)
     # run_app handles SIGINT and SIGTERM: on_shutdown drains in-flight turns, then cleanup closes resources.

@@ -70,6 +70,7 @@ async def open_services(settings: Settings, *, store: Store | None = None,
                                    authority_host=settings.graph_authority_host)
         graph = GraphClient(tokens, base_url=settings.graph_base_url)
         services.graph_tenant_id = settings.graph_tenant_id or None
+        services.graph_token = tokens.get_token
 
         async def close_tokens() -> None:
             tokens.close()

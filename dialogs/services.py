@@ -38,6 +38,8 @@ class Services:
     """The tenant the Graph client serves; agents from another tenant see none of its users."""
     messenger: Any = None
     """dialogs.messenger.Messenger, set by the hosting layer once the adapter exists."""
+    graph_token: Any = None
+    """Real mode only: ``async () -> str`` getting a Graph token, for the readiness probe."""
     _closers: list[Any] = field(default_factory=list)
 
     async def close(self) -> None:

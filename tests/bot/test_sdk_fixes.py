@@ -11,6 +11,7 @@ import inspect
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
@@ -306,6 +307,48 @@ async def test_bad_token_is_500_without_fix_and_401_with_it(fake_graph: FakeGrap
     monkeypatch.setattr(sdk_fixes, "SafeAuthentication", lambda inner: inner)
     assert await post() == 500  # the defect, caught by the app's middleware as a clean 500
     JwtTokenExtractor.metadataCache.clear()
+
+
+# -- defect 12: a signed token without exp was accepted ----------------------------------------------
+async def test_token_without_exp_is_accepted_by_the_sdk_and_refused_with_the_fix(
+        fake_graph: FakeGraphServer, capture: OpenIdFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    JwtTokenExtractor.metadataCache.clear()
+    app_id = "6f1c2a9e-0b7d-4c55-9a3e-2d8f1e4b7a10"
+    service_url = "https://smba.trafficmanager.net/emea/"
+    settings = Settings(app_id=app_id, app_password="x", storage_url="memory://",
+                        openid_metadata_url=capture.metadata_url, token_issuer="https://api.botframework.com")
+    now = int(time.time())
+    claims = {"iss": "https://api.botframework.com", "aud": app_id, "serviceurl": service_url,
+              "nbf": now - 60, "iat": now - 60}
+    no_exp = jwt.encode(claims, capture.key, algorithm="RS256", headers={"kid": capture.kid})
+    with_exp = capture.token(app_id=app_id, service_url=service_url)
+
+    async def post(token: str) -> int:
+        services = await open_services(settings, store=MemoryStore(), graph_base_url=fake_graph.base_url)
+        async with TestClient(TestServer(create_app(settings, services=services))) as client:
+            resp = await client.post("/api/messages", json=teams_activity("hi", service_url=service_url),
+                                     headers={"Authorization": f"Bearer {token}"})
+            status = resp.status
+        await services.close()
+        return status
+
+    assert await post(with_exp) == 200
+    assert await post(no_exp) == 401
+    monkeypatch.setattr(sdk_fixes, "require_expiry", lambda identity: None)
+    assert await post(no_exp) == 200  # the defect: accepted forever
+    JwtTokenExtractor.metadataCache.clear()
+
+
+@pytest.mark.parametrize("claims,refused", [({}, False), ({"exp": 1}, False), ({"exp": 1.5}, False),
+                                            ({"aud": "x"}, True), ({"aud": "x", "exp": "soon"}, True),
+                                            ({"aud": "x", "exp": True}, True), ({"aud": "x", "exp": None}, True)])
+def test_require_expiry(claims: dict[str, Any], refused: bool) -> None:
+    identity = SimpleNamespace(claims=claims)
+    if refused:
+        with pytest.raises(PermissionError):
+            sdk_fixes.require_expiry(identity)
+    else:
+        sdk_fixes.require_expiry(identity)
 
 
 # -- defect 4: French yes/no -----------------------------------------------------------------------
