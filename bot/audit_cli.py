@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings, load_env_file
+from intune.sync_service import settled_audit
 from storage import open_store
 
 AUDIT_LOG = "audit"
 
 
-async def _read(limit: int | None) -> list[dict]:
-    store = open_store(Settings.from_env().storage_url)
+async def _read(storage_url: str, limit: int | None) -> list[dict]:
+    """The audit as people read it: a sync's intent record is shown only while it has no outcome
+    (the bot stopped after asking Graph): it then reads outcome_unknown."""
+    store = open_store(storage_url)
     try:
-        return await store.read_log(AUDIT_LOG, limit=limit)
+        entries = settled_audit(await store.read_log(AUDIT_LOG))
     finally:
         await store.close()
+    if limit is not None:
+        entries = entries[-limit:] if limit > 0 else []
+    return entries
 
 
 def main(as_json: bool = False, limit: int | None = None) -> int:
-    entries = asyncio.run(_read(limit))
+    try:
+        load_env_file()
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    entries = asyncio.run(_read(settings.storage_url, limit))
     if as_json:
         for entry in entries:
             print(json.dumps(entry, ensure_ascii=False))

@@ -103,6 +103,11 @@ def outcome_text(t: Translator, outcome: SyncOutcome) -> tuple[str, str]:
                 (health_view.pending_action_warning(t, outcome.device) if outcome.device else "") + " "
                 + t("Nothing was synced. To go ahead, use the button \"Yes, sync and run the pending {action}\" "
                     "on the confirmation card.", action=action))
+    if s is SyncStatus.OUTCOME_UNKNOWN:
+        return (t("The outcome is unknown for {name}", name=name),
+                t("Intune did not confirm the sync request (it timed out or failed on Microsoft's side), so the "
+                  "outcome is unknown: the device may or may not have been asked to check in. To avoid a double "
+                  "sync, wait a few minutes, then check the device or ask me again."))
     if s is SyncStatus.PERMISSION_MISSING:
         return (t("Permission missing"),
                 t("The bot is missing the Microsoft Graph permission {permission}. Ask your Intune administrator "

@@ -2,8 +2,14 @@
 
 Step 1, ``request_confirmation``: authorize, check the device's cooldown, store a one-time confirmation bound to the
 caller and the device. Step 2, ``confirm``: consume that confirmation atomically, re-authorize against Graph (card
-data is never trusted), reserve the cooldown slot with an eTag write, call syncDevice once, and audit the outcome.
-Failures never leave half a state behind: a failed Graph call releases the cooldown and is audited as a failure.
+data is never trusted), reserve the cooldown slot with an eTag write, write the INTENT to the audit log, call
+syncDevice once, and audit the outcome.
+
+Every syncDevice call Graph may have accepted has an audit record, whatever happens next: the intent record reads
+"outcome unknown" until the outcome record of the same attempt supersedes it, so a crash (or a store that fails after
+Graph answered) leaves "outcome unknown", never nothing; and if the intent cannot be written, Graph is not called.
+A Graph call that failed for sure (403, 404, 429) releases the cooldown; one whose outcome is unknown (a timeout or a
+5xx on the POST) keeps it, so nobody syncs the device twice in a row without knowing.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ __all__ = [
     "SyncOutcome",
     "SyncService",
     "SyncStatus",
+    "settled_audit",
 ]
 
 logger = logging.getLogger(__name__)
@@ -74,6 +81,8 @@ class SyncStatus(StrEnum):
     PENDING_ACTION = "pending_action"
     """A wipe, retire or Fresh Start waits for the device's next check-in, which a sync would trigger: refused to
     end users; an agent must acknowledge that exact action (``reason`` names it)."""
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    """syncDevice timed out or answered 5xx: Intune may or may not have queued the sync."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +153,15 @@ class AuditEntry:
     reason: str | None = None
     as_agent: bool = False
     action: str = "syncDevice"
+    attempt: str | None = None
+    """Pairs an intent record (written before Graph is called) with the outcome record written after."""
+    phase: str = "outcome"
+    """``intent`` or ``outcome``; an intent without an outcome of the same attempt reads "outcome unknown"."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "attempt": self.attempt,
+            "phase": self.phase,
             "at": self.at.isoformat(),
             "action": self.action,
             "caller_id": self.caller_id,
@@ -180,6 +195,8 @@ class AuditEntry:
             reason=data.get("reason"),
             as_agent=bool(data.get("as_agent", False)),
             action=data.get("action", "syncDevice"),
+            attempt=data.get("attempt"),
+            phase=data.get("phase", "outcome"),
         )
 
 
@@ -389,33 +406,43 @@ class SyncService:
                 caller, consumed, SyncOutcome(SyncStatus.PENDING_ACTION, device, reason=pending), checked.decision
             )
 
-        reservation = await self._reserve_cooldown(device, caller)
-        if isinstance(reservation, SyncOutcome):
-            return await self._finish(caller, consumed, reservation, checked.decision)
+        try:
+            reservation = await self._reserve_cooldown(device, caller)
+            if isinstance(reservation, SyncOutcome):
+                return await self._finish(caller, consumed, reservation, checked.decision)
+            attempt = uuid.uuid4().hex
+            try:
+                await self._write_intent(caller, device, attempt, checked.decision)
+            except BaseException:
+                await self._release_cooldown_quietly(device.id, reservation)
+                raise
+        except Exception:
+            # The store failed before Graph was called: nothing was synced and nothing could be recorded. Put
+            # the confirmation back so that the user's "try again" works once the store answers.
+            await self._restore_confirmation(key, consumed)
+            raise
 
         requested_at = self._now()
         try:
             request_id = await self._graph.sync_device(device.id)
+        except (GraphTimeout, GraphUnavailable) as exc:
+            # The POST may have reached Intune: keep the cooldown (marked unknown) and say the outcome is unknown.
+            outcome = SyncOutcome(
+                SyncStatus.OUTCOME_UNKNOWN, device, exc.request_id,
+                reason="timeout" if isinstance(exc, GraphTimeout) else (exc.code or str(exc.status or "")),
+                retry_at=datetime.fromtimestamp(reservation["until"], UTC), requested_at=requested_at,
+            )
+            await self._mark_cooldown(device.id, reservation, "unknown", exc.request_id)
+            logger.warning("syncDevice outcome unknown for %s: %s", device.id, type(exc).__name__)
+            return await self._finish(caller, consumed, outcome, checked.decision, attempt=attempt)
         except GraphError as exc:
-            await self._release_cooldown(device.id, reservation)
+            await self._release_cooldown_quietly(device.id, reservation)
             outcome = self._graph_failure(exc, device)
             logger.warning("syncDevice failed for %s: %s", device.id, outcome.status)
-            return await self._finish(caller, consumed, outcome, checked.decision)
+            return await self._finish(caller, consumed, outcome, checked.decision, attempt=attempt)
 
         until = reservation["until"]
-        try:
-            await self._store.put(
-                _COOLDOWN_PREFIX + device.id,
-                {
-                    **{k: v for k, v in reservation.items() if k != "_etag"},
-                    "state": "requested",
-                    "request_id": request_id,
-                },
-                etag=reservation["_etag"],
-                ttl=self._cooldown or None,
-            )
-        except ConcurrencyError:
-            logger.info("cooldown record for %s changed meanwhile; keeping the newer one", device.id)
+        await self._mark_cooldown(device.id, reservation, "requested", request_id)
         outcome = SyncOutcome(
             SyncStatus.REQUESTED,
             device,
@@ -424,7 +451,47 @@ class SyncService:
             retry_at=datetime.fromtimestamp(until, UTC),
             requested_at=requested_at,
         )
-        return await self._finish(caller, consumed, outcome, checked.decision)
+        return await self._finish(caller, consumed, outcome, checked.decision, attempt=attempt)
+
+    async def _write_intent(self, caller: Caller, device: Device, attempt: str, decision: Decision | None) -> None:
+        """The audit record written BEFORE syncDevice; it reads "outcome unknown" until its outcome follows."""
+        entry = self._entry(caller, {}, SyncOutcome(SyncStatus.OUTCOME_UNKNOWN, device, reason="no_outcome_recorded"),
+                            decision, attempt=attempt, phase="intent")
+        await self._store.append(self._audit_log, entry.to_dict())
+
+    async def _mark_cooldown(self, device_id: str, reservation: dict[str, Any], state: str,
+                             request_id: str | None) -> None:
+        """Record how the call went on the cooldown slot; Graph has answered, so a store failure is only logged."""
+        try:
+            await self._store.put(
+                _COOLDOWN_PREFIX + device_id,
+                {
+                    **{k: v for k, v in reservation.items() if k != "_etag"},
+                    "state": state,
+                    "request_id": request_id,
+                },
+                etag=reservation["_etag"],
+                ttl=self._cooldown or None,
+            )
+        except ConcurrencyError:
+            logger.info("cooldown record for %s changed meanwhile; keeping the newer one", device_id)
+        except Exception:
+            logger.warning("could not update the cooldown of %s (the reservation stands)", device_id, exc_info=True)
+
+    async def _release_cooldown_quietly(self, device_id: str, reservation: dict[str, Any]) -> None:
+        try:
+            await self._release_cooldown(device_id, reservation)
+        except Exception:
+            logger.warning("could not release the cooldown of %s; it expires by itself", device_id, exc_info=True)
+
+    async def _restore_confirmation(self, key: str, consumed: dict[str, Any]) -> None:
+        remaining = float(consumed.get("expires_at", 0)) - self._clock()
+        if remaining <= 0:
+            return
+        try:
+            await self._store.put(key, consumed, etag="*", ttl=remaining + _EXPIRED_GRACE)
+        except Exception:
+            logger.warning("could not restore a confirmation after a store failure", exc_info=True)
 
     async def request_bulk_confirmation(self, caller: Caller, device_ids: list[str]) -> str:
         """One confirmation for several devices (at most ``MAX_BULK``); each is authorized, cooled down, synced
@@ -526,19 +593,18 @@ class SyncService:
 
     async def audit_log(self, limit: int | None = None, device_name: str | None = None) -> list[AuditEntry]:
         """Audit entries, newest first, optionally only those for a device name (case/accent-insensitive)."""
+        raw = settled_audit(await self._store.read_log(self._audit_log))
         if device_name is None:
-            raw = await self._store.read_log(self._audit_log, limit=limit)
             entries = [AuditEntry.from_dict(e) for e in raw]
         else:
             wanted = fold(device_name)
-            raw = await self._store.read_log(self._audit_log)
             entries = [
                 AuditEntry.from_dict(e)
                 for e in raw
                 if fold(e.get("device_name") or "") == wanted or e.get("device_id") == device_name
             ]
-            if limit is not None:
-                entries = entries[-limit:] if limit > 0 else []
+        if limit is not None:
+            entries = entries[-limit:] if limit > 0 else []
         entries.reverse()
         return entries
 
@@ -647,10 +713,28 @@ class SyncService:
         bound: dict[str, Any],
         outcome: SyncOutcome,
         decision: Decision | None = None,
+        *,
+        attempt: str | None = None,
     ) -> SyncOutcome:
         """Append the audit entry for a confirm attempt and return its outcome."""
+        entry = self._entry(caller, bound, outcome, decision, attempt=attempt)
+        try:
+            await self._store.append(self._audit_log, entry.to_dict())
+        except Exception:  # the audit must not turn a done sync into an error for the user; but say it loudly
+            logger.exception("could not write the audit entry for device %s", entry.device_id)
+        logger.info(
+            "sync %s: device=%s caller=%s request-id=%s",
+            outcome.status.value,
+            entry.device_id,
+            entry.caller_id,
+            outcome.request_id,
+        )
+        return outcome
+
+    def _entry(self, caller: Caller, bound: dict[str, Any], outcome: SyncOutcome, decision: Decision | None,
+               *, attempt: str | None = None, phase: str = "outcome") -> AuditEntry:
         device = outcome.device
-        entry = AuditEntry(
+        return AuditEntry(
             at=self._now(),
             caller_id=caller.aad_object_id,
             caller_name=caller.name,
@@ -664,19 +748,16 @@ class SyncService:
             request_id=outcome.request_id,
             reason=outcome.reason,
             as_agent=bool(decision and decision.as_agent),
+            attempt=attempt,
+            phase=phase,
         )
-        try:
-            await self._store.append(self._audit_log, entry.to_dict())
-        except Exception:  # the audit must not turn a done sync into an error for the user; but say it loudly
-            logger.exception("could not write the audit entry for device %s", entry.device_id)
-        logger.info(
-            "sync %s: device=%s caller=%s request-id=%s",
-            outcome.status.value,
-            entry.device_id,
-            entry.caller_id,
-            outcome.request_id,
-        )
-        return outcome
+
+
+def settled_audit(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The audit as people read it: an intent record disappears once its attempt has an outcome record; one
+    without (the bot died, or the store failed, after asking Graph) stays and reads "outcome unknown"."""
+    finished = {e.get("attempt") for e in raw if e.get("phase", "outcome") == "outcome" and e.get("attempt")}
+    return [e for e in raw if e.get("phase") != "intent" or e.get("attempt") not in finished]
 
 
 def _named(devices: list[Device], hint: str | None) -> list[Device]:

@@ -146,3 +146,27 @@ async def test_end_user_cannot_sync_by_name(alice: Chat, fake_graph: FakeGraphSe
     replies = await alice.say("sync DESKTOP-42B0B77")
     assert confirmations(replies) == []
     assert fake_graph.state.sync_calls == []
+
+
+async def test_a_5xx_on_sync_says_the_outcome_is_unknown_and_keeps_the_cooldown(
+        alice: Chat, fake_graph: FakeGraphServer, store: Store) -> None:
+    """Issue 16: Intune may have queued the sync; "nothing was done" would be a lie and invite a double sync."""
+    fake_graph.state.faults.add("POST */syncDevice", Fault.unavailable(503))
+    confirmation = await _start_and_pick_pc(alice)
+    replies = await alice.click({"action": "sync_confirm", "confirmation": confirmation})
+    shown = texts(replies)
+    assert "outcome is unknown" in shown and "Nothing was done" not in shown
+    audit = await store.read_log("audit")
+    assert [(e["phase"], e["outcome"]) for e in audit] == [("intent", "outcome_unknown"),
+                                                            ("outcome", "outcome_unknown")]
+    replies = await alice.click({"action": "sync_pick", "device_id": DEMO_IDS.alice_pc})
+    assert "synced recently" in texts(replies)
+    assert fake_graph.state.count("POST", "*/syncDevice") == 1
+
+
+async def test_a_5xx_on_sync_in_french(alice: Chat, fake_graph: FakeGraphServer) -> None:
+    fake_graph.state.faults.add("POST */syncDevice", Fault.unavailable(500))
+    await alice.say("synchroniser mon appareil", locale="fr-FR")
+    await alice.say("1", locale="fr-FR")
+    replies = await alice.say("oui", locale="fr-FR")
+    assert "résultat est inconnu" in texts(replies)

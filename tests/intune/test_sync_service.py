@@ -401,22 +401,38 @@ async def slow_service(
         yield SyncService(graph, store, AuthorizationPolicy(graph), clock=clock)
 
 
-async def test_timeout(
+async def _outcome_unknown(
+    service: SyncService, store: MemoryStore, caller: Caller, device_id: str
+) -> SyncOutcome:
+    """Issue 16: a timeout or a 5xx on the POST means Intune may have queued the sync. The user hears that the
+    outcome is unknown, the audit says so, and the cooldown is kept, so a second sync does not follow blindly."""
+    confirmation = await _confirmation(service, caller, device_id)
+    outcome = await service.confirm(caller, confirmation.id)
+    assert outcome.status is SyncStatus.OUTCOME_UNKNOWN and not outcome.ok
+    assert _cooldowns(store)[f"cooldown/{device_id}"]["state"] == "unknown"
+    [entry] = await service.audit_log()
+    assert entry.outcome == "outcome_unknown" and entry.device_id == device_id and entry.phase == "outcome"
+    retry = await service.request_confirmation(caller, device_id)
+    assert isinstance(retry, SyncOutcome) and retry.status is SyncStatus.COOLDOWN
+    return outcome
+
+
+async def test_timeout_is_outcome_unknown_and_keeps_the_cooldown(
     slow_service: SyncService, fake: FakeGraphServer, store: MemoryStore, tenant: DemoTenant
 ) -> None:
     fake.faults.add("POST */syncDevice", Fault.slow(2.0))
-    await _fails_cleanly(slow_service, store, tenant.caller("alice"), DEMO_IDS.alice_pc, SyncStatus.TIMEOUT)
+    outcome = await _outcome_unknown(slow_service, store, tenant.caller("alice"), DEMO_IDS.alice_pc)
+    assert outcome.reason == "timeout"
     assert fake.state.count("POST", "*/syncDevice") == 1  # a POST that may have run is not repeated
 
 
-async def test_5xx_is_graph_error(
+async def test_5xx_is_outcome_unknown_and_keeps_the_cooldown(
     service: SyncService, fake: FakeGraphServer, store: MemoryStore, tenant: DemoTenant
 ) -> None:
     fake.faults.add("POST */syncDevice", Fault.unavailable(500))
-    outcome = await _fails_cleanly(
-        service, store, tenant.caller("alice"), DEMO_IDS.alice_pc, SyncStatus.GRAPH_ERROR
-    )
+    outcome = await _outcome_unknown(service, store, tenant.caller("alice"), DEMO_IDS.alice_pc)
     assert outcome.reason == "InternalServerError"
+    assert fake.state.count("POST", "*/syncDevice") == 1
 
 
 async def test_graph_failure_while_requesting_confirmation(fake: FakeGraphServer, tenant: DemoTenant) -> None:
