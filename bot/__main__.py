@@ -15,9 +15,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="serve the bot on PORT (default 3978); the default command")
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--lang", choices=("en", "fr"), default="en")
+    chat.add_argument("--lang", choices=("en", "fr"), default=None,
+                      help="language for this run, whatever an earlier run saved (default: the saved one, or en)")
     chat.add_argument("--as", dest="as_user", default="alice",
-                      help="demo user to act as: alice, bob, chloe, agent (helpdesk) ... (default alice)")
+                      help="demo tenant user to act as: alice, bob, chloe, david, emma, farid, grace, "
+                           "helene or agent (the helpdesk agent) (default alice)")
 
     lookup = sub.add_parser("lookup", help="look up an error code, message or question")
     lookup.add_argument("query", nargs="?", help="the text to look up (standard input when omitted)")

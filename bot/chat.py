@@ -8,8 +8,11 @@ Proactive messages (a sync finishing) arrive through a tiny local "channel" and 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import os
+import select
 import sys
 import threading
 import uuid
@@ -21,17 +24,39 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import setup_logging
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings, load_env_file
+from intune.demo_tenant import DEMO_IDS, DemoTenant
 
-DEMO_USERS = {
-    "alice": ("a11ce000-0000-4000-8000-000000000001", "Alice Martin"),
-    "bob": ("b0b00000-0000-4000-8000-000000000002", "Bob Nguyen"),
-    "chloe": ("c410e000-0000-4000-8000-000000000003", "Chloé Dubois"),
-    "agent": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
-    "helene": ("4e1e4e00-0000-4000-8000-000000000004", "Hélène Support"),
-    "david": ("da71d000-0000-4000-8000-000000000005", "David Lab"),
-}
-DEMO_TENANT = "c0a70500-0000-4000-8000-000000000000"
+DEMO_TENANT = DEMO_IDS.tenant
+PASTE_GAP_S = 0.05
+"""Lines that arrive within this gap of each other on a terminal are one paste, hence one message."""
+
+
+@functools.cache
+def demo_users() -> dict[str, tuple[str, str]]:
+    """Who ``--as`` may be: the demo tenant's users by alias (object id, display name); "agent" is Hélène."""
+    tenant = DemoTenant.load()
+    users = {alias: (uid, tenant.user(alias)["displayName"]) for alias, uid in sorted(tenant.aliases.items())}
+    users["agent"] = users["helene"]
+    return users
+
+
+def read_message(fd: int, *, gap: float = PASTE_GAP_S) -> str | None:
+    """One message from a terminal: a line, plus the lines that follow it at once (a multi-line paste).
+
+    A terminal hands over one line per read; the lines of a paste are already waiting when the first one is
+    read, while a person typing takes far longer than ``gap`` to start the next. None at end of input.
+    """
+    first = os.read(fd, 65536)
+    if not first:
+        return None
+    chunks = [first]
+    while select.select([fd], [], [], gap)[0]:
+        more = os.read(fd, 65536)
+        if not more:
+            break
+        chunks.append(more)
+    return b"".join(chunks).decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 def render_card(card: dict[str, Any], buttons: list[dict[str, Any]], lang: str = "en") -> list[str]:
@@ -119,13 +144,10 @@ class _Channel(BaseHTTPRequestHandler):
 
 
 def _name_of(aad_or_label: str) -> str:
-    return next((name for aad, name in DEMO_USERS.values() if aad == aad_or_label), aad_or_label)
+    return next((name for aad, name in demo_users().values() if aad == aad_or_label), aad_or_label)
 
 
-async def _run(lang: str, as_user: str) -> int:
-    settings = Settings.from_env()
-    user_id, user_name = DEMO_USERS.get(as_user, DEMO_USERS["alice"])
-    _Channel.me = user_id
+async def _run(lang: str | None, as_user: str, settings: Settings) -> int:
     channel = ThreadingHTTPServer(("127.0.0.1", 0), _Channel)
     threading.Thread(target=channel.serve_forever, daemon=True).start()
     service_url = f"http://127.0.0.1:{channel.server_address[1]}/"
@@ -135,17 +157,37 @@ async def _run(lang: str, as_user: str) -> int:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}/api/messages"
-    conversation = f"chat-{uuid.uuid4().hex[:8]}"
+    user_id, user_name = demo_users()[as_user]
+    _Channel.me = user_id
+    run = uuid.uuid4().hex[:8]
+    conversation = f"chat-{run}"
     buttons: list[dict[str, Any]] = []
+    # The bot remembers a language per Teams user (from.id) and prefers it to the locale. With --lang, this
+    # run is a Teams user of its own, so the language asked for wins over one saved by an earlier run (which
+    # stays saved for runs without --lang). Devices and rights follow aadObjectId, the same either way.
+    teams_id = f"29:{user_id}" if lang is None else f"29:{user_id}:{run}"
+    shown_lang = lang or "saved language, else en"
+    lang = lang or "en"
     base = {
         "channelId": "msteams", "serviceUrl": service_url, "locale": "fr-FR" if lang == "fr" else "en-US",
-        "from": {"id": f"29:{user_id}", "name": user_name, "aadObjectId": user_id},
+        "from": {"id": teams_id, "name": user_name, "aadObjectId": user_id},
         "recipient": {"id": "28:intune-helpdesk", "name": "Intune Helpdesk"},
         "conversation": {"id": conversation, "conversationType": "personal", "tenantId": DEMO_TENANT},
         "channelData": {"tenant": {"id": DEMO_TENANT}},
     }
-    print(f"Intune helpdesk bot — terminal chat as {user_name} ({lang}). Type /quit to leave, /N to click a button.")
+    print(f"Intune helpdesk bot — terminal chat as {user_name} ({shown_lang}). Type /quit to leave, /N to click a button.")
     loop = asyncio.get_running_loop()
+    terminal = sys.stdin.isatty()
+
+    def next_message() -> str | None:
+        if terminal:  # a multi-line paste is one message
+            print("> ", end="", flush=True)
+            return read_message(sys.stdin.fileno())
+        try:
+            return input("> ")
+        except EOFError:
+            return None
+
     async with aiohttp.ClientSession() as http:
 
         async def send(activity: dict[str, Any]) -> None:
@@ -167,10 +209,12 @@ async def _run(lang: str, as_user: str) -> int:
                     "deliveryMode": "expectReplies"})
         while True:
             try:
-                line = await loop.run_in_executor(None, lambda: input("> "))
-            except (EOFError, KeyboardInterrupt):
+                message = await loop.run_in_executor(None, next_message)
+            except KeyboardInterrupt:
                 break
-            line = line.strip()
+            if message is None:
+                break
+            line = message.strip()
             if line in ("/quit", "/exit", "/q"):
                 break
             if line.startswith("/") and line[1:].isdigit():
@@ -195,8 +239,19 @@ async def _run(lang: str, as_user: str) -> int:
     return 0
 
 
-def main(lang: str = "en", as_user: str = "alice") -> int:
+def main(lang: str | None = None, as_user: str = "alice") -> int:
+    users = demo_users()
+    if as_user.lower() not in users:
+        print(f"error: --as {as_user!r} is not a demo tenant user; choose one of: {', '.join(users)}",
+              file=sys.stderr)
+        return 2
+    try:
+        load_env_file()
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     setup_logging("WARNING", json_logs=False)
     logging.getLogger("bot.app").setLevel(logging.ERROR)
     logging.getLogger("bot.services").setLevel(logging.ERROR)
-    return asyncio.run(_run(lang, as_user)) if sys.stdin else 0
+    return asyncio.run(_run(lang, as_user.lower(), settings)) if sys.stdin else 0
