@@ -7,6 +7,7 @@ and the helpdesk group is the demo tenant's, so the whole sync flow works on a f
 from __future__ import annotations
 
 import logging
+import uuid
 
 from bot.settings import Settings
 from dialogs.services import Services
@@ -40,6 +41,7 @@ async def open_services(settings: Settings, *, store: Store | None = None,
     services = Services(kb=kb, matcher=matcher, store=store, helpdesk_contact=settings.helpdesk_contact)
     services._closers.append(store.close)
     group_ids = settings.helpdesk_group_ids
+    cooldown_namespace = ""
     if graph_base_url is not None:
         from intune.demo_tenant import DEMO_IDS
 
@@ -63,6 +65,9 @@ async def open_services(settings: Settings, *, store: Store | None = None,
         graph = GraphClient(StaticTokenProvider("demo-token"), base_url=server.base_url)
         services.graph_tenant_id = DEMO_IDS.tenant
         group_ids = group_ids or (DEMO_IDS.helpdesk_group,)
+        # This demo tenant starts fresh (no recent sync on any device); so do its cooldowns, or the README's
+        # sync example would answer "synced recently" after a restart for a device that shows no recent sync.
+        cooldown_namespace = f"demo-{uuid.uuid4().hex[:12]}/"
         log.warning("no Graph credentials: using the embedded DEMO TENANT (contoso.com) at %s", server.base_url)
     else:
         tokens = MsalTokenProvider(settings.graph_tenant_id, settings.graph_client_id,
@@ -82,7 +87,7 @@ async def open_services(settings: Settings, *, store: Store | None = None,
     services.authz = AuthorizationPolicy(graph, allowed_tenants=settings.allowed_tenant_ids,
                                          agent_group_ids=group_ids)
     services.sync = SyncService(graph, store, services.authz, confirmation_ttl=settings.confirmation_ttl_s,
-                                cooldown=settings.sync_cooldown_s)
+                                cooldown=settings.sync_cooldown_s, cooldown_namespace=cooldown_namespace)
     services.health = DeviceHealthService(graph, services.authz)
     services.tickets = TicketService(store, services.authz, graph)
     return services

@@ -220,6 +220,9 @@ class SyncService:
     """Find devices, confirm and run syncDevice exactly once, report status, keep the audit trail.
 
     ``clock`` returns epoch seconds; it governs confirmation expiry and cooldowns (tests inject a fake one).
+    ``cooldown_namespace`` keys cooldowns to one Intune: the embedded demo tenant starts fresh on each run, so
+    its cooldowns must too (a sync remembered from the last run would refuse a device whose fresh state shows
+    no recent sync).
     """
 
     def __init__(
@@ -232,6 +235,7 @@ class SyncService:
         cooldown: float = 300.0,
         clock: Callable[[], float] = time.time,
         audit_log_name: str = AUDIT_LOG,
+        cooldown_namespace: str = "",
     ) -> None:
         self._graph = graph
         self._store = store
@@ -240,6 +244,11 @@ class SyncService:
         self._cooldown = cooldown
         self._clock = clock
         self._audit_log = audit_log_name
+        self._cooldown_ns = cooldown_namespace
+
+    def _cooldown_key(self, device_id: str) -> str:
+        """``cooldown_namespace`` scopes cooldowns to one Intune, e.g. the embedded demo tenant of one run."""
+        return f"{_COOLDOWN_PREFIX}{self._cooldown_ns}{device_id}"
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -464,7 +473,7 @@ class SyncService:
         """Record how the call went on the cooldown slot; Graph has answered, so a store failure is only logged."""
         try:
             await self._store.put(
-                _COOLDOWN_PREFIX + device_id,
+                self._cooldown_key(device_id),
                 {
                     **{k: v for k, v in reservation.items() if k != "_etag"},
                     "state": state,
@@ -565,7 +574,7 @@ class SyncService:
         new one). Call it only after ``confirm`` succeeded for this device (it does not re-authorize).
         """
         if since is None:
-            record = await self._store.get(_COOLDOWN_PREFIX + device_id)
+            record = await self._store.get(self._cooldown_key(device_id))
             if record is not None and record.value.get("state") == "requested":
                 since = datetime.fromtimestamp(float(record.value["at"]), UTC)
         loop = asyncio.get_running_loop()
@@ -643,7 +652,7 @@ class SyncService:
         return _Checked(device=device, decision=decision)
 
     async def _active_cooldown(self, device: Device) -> SyncOutcome | None:
-        record = await self._store.get(_COOLDOWN_PREFIX + device.id)
+        record = await self._store.get(self._cooldown_key(device.id))
         if record is None or float(record.value.get("until", 0)) <= self._clock():
             return None
         return self._cooldown_outcome(device, record.value)
@@ -659,7 +668,7 @@ class SyncService:
 
     async def _reserve_cooldown(self, device: Device, caller: Caller) -> dict[str, Any] | SyncOutcome:
         """Claim the device's cooldown slot atomically (eTag write), so two confirmations cannot both sync."""
-        key = _COOLDOWN_PREFIX + device.id
+        key = self._cooldown_key(device.id)
         record = await self._store.get(key)
         now = self._clock()
         if record is not None and float(record.value.get("until", 0)) > now:
@@ -681,7 +690,7 @@ class SyncService:
         return {**value, "_etag": etag}
 
     async def _release_cooldown(self, device_id: str, reservation: dict[str, Any]) -> None:
-        key = _COOLDOWN_PREFIX + device_id
+        key = self._cooldown_key(device_id)
         record = await self._store.get(key)
         if record is not None and record.value.get("token") == reservation.get("token"):
             await self._store.delete(key)

@@ -56,3 +56,47 @@ async def test_language_choice_survives_restart(tmp_path: Path, fake_graph: Fake
     finally:
         await client.close()
         await services.close()
+
+
+async def _sync_pc(client: TestClient) -> str:
+    chat = Chat(client)
+    await chat.click({"action": "sync_pick", "device_id": DEMO_IDS.alice_pc})
+    return texts(await chat.say("yes"))
+
+
+async def test_the_readme_sync_example_works_again_after_a_restart_of_the_demo(tmp_path: Path) -> None:
+    """Issue 16, item 14: the embedded demo tenant restarts fresh (no recent sync on any device), so the
+    cooldown from the last run must not answer "synced recently"; within one run it still does."""
+    settings = Settings(storage_url=f"sqlite:///{tmp_path}/state.sqlite3", demo_sync_delay_s=0.1,
+                        completion_watch_s=0.5, completion_poll_s=0.1)
+    for run in range(2):
+        services = await open_services(settings)  # the embedded demo tenant, as scripts/run starts it
+        assert services.fake_graph is not None
+        client = TestClient(TestServer(create_app(settings, services=services)))
+        await client.start_server()
+        try:
+            assert "Sync requested" in await _sync_pc(client), f"run {run}"
+            replies = await Chat(client).click({"action": "sync_pick", "device_id": DEMO_IDS.alice_pc})
+            assert "synced recently" in texts(replies)  # the cooldown still holds within a run
+        finally:
+            await client.close()
+            await services.close()
+
+
+async def test_a_shared_demo_graph_keeps_its_cooldowns_across_bot_restarts(tmp_path: Path,
+                                                                           fake_graph: FakeGraphServer) -> None:
+    settings = Settings(storage_url=f"sqlite:///{tmp_path}/state.sqlite3")
+    client, services = await _app_client(settings, fake_graph)
+    try:
+        assert "Sync requested" in await _sync_pc(client)
+    finally:
+        await client.close()
+        await services.close()
+    client, services = await _app_client(settings, fake_graph)
+    try:
+        replies = await Chat(client).click({"action": "sync_pick", "device_id": DEMO_IDS.alice_pc})
+        assert "synced recently" in texts(replies)
+    finally:
+        await client.close()
+        await services.close()
+    assert len(fake_graph.state.sync_calls) == 1
