@@ -27,6 +27,7 @@ from bot.logs import REQUEST_ID as _REQUEST_ID
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.state_storage import BotStateStorage
+from presentation import pages
 from presentation.i18n import Translator, negotiate
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,23 @@ def _tenant_allowed(allowed: tuple[str, ...], body: dict[str, Any]) -> bool:
     return isinstance(tid, str) and tid.lower() in allowed
 
 
+def _page(name: str) -> Any:
+    """GET handler for a public page: the URLs the Teams app package links to (websiteUrl, privacyUrl,
+    termsOfUseUrl), in English or French (``?lang=fr`` or the browser's Accept-Language)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        lang = pages.pick_language(request.query.get("lang"), request.headers.get("Accept-Language"))
+        response = web.Response(text=pages.render_page(name, lang), content_type="text/html", charset="utf-8")
+        response.headers["Content-Language"] = lang
+        response.headers["Vary"] = "Accept-Language"
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    return handler
+
+
 async def healthz(_: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
@@ -322,6 +340,9 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/", _page("about"))
+    app.router.add_get("/privacy", _page("privacy"))
+    app.router.add_get("/terms", _page("terms"))
     return app
 
 
