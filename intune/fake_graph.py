@@ -1140,10 +1140,11 @@ async def start_fake_graph(
     config: FakeGraphConfig | None = None,
     tls: bool = False,
     port: int = 0,
+    host: str = "127.0.0.1",
 ) -> FakeGraphServer:
     """Start the fake in the running loop and return it (call ``await server.stop()`` when done)."""
     return await FakeGraphServer(
-        tenant or DemoTenant.load(), faults=faults, config=config, tls=tls, port=port
+        tenant or DemoTenant.load(), faults=faults, config=config, tls=tls, port=port, host=host
     ).start()
 
 
@@ -1151,6 +1152,8 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m intune.fake_graph``: serve the demo tenant until interrupted."""
     parser = argparse.ArgumentParser(description="Fake Microsoft Graph serving the Contoso demo tenant")
     parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to listen on (0.0.0.0 in a container, for the bot replicas of compose.yaml)")
     parser.add_argument("--page-size", type=int, default=5)
     parser.add_argument("--sync-delay", type=float, default=3.0)
     parser.add_argument(
@@ -1164,7 +1167,8 @@ def main(argv: list[str] | None = None) -> None:
     async def serve() -> None:
         faults = FaultPlan.random(args.fault_rate, seed=args.seed) if args.fault_rate else None
         config = FakeGraphConfig(page_size=args.page_size, sync_delay=args.sync_delay)
-        server = await start_fake_graph(faults=faults, config=config, tls=args.tls, port=args.port)
+        server = await start_fake_graph(faults=faults, config=config, tls=args.tls, port=args.port,
+                                        host=args.host)
         logger.info(
             "Graph base URL %s, bearer token %r, authority %s",
             server.base_url,
