@@ -14,7 +14,11 @@ import uuid
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from storage.base import ConcurrencyError, Record
 
@@ -51,9 +55,25 @@ class RedisStore:
     """Store on Redis (``redis://``, ``rediss://`` or ``unix://`` URL); namespaced by ``prefix``."""
 
     def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX, **client_options: Any) -> None:
+        """Connection resilience (issue 16): after a redis-server restart or an Azure Cache failover, every
+        pooled connection failed once on its next use, so requests failed for 10 s or more after Redis was
+        back. Now a connection idle for ``health_check_interval`` seconds is PINGed (and reopened) before use,
+        and a connection error or timeout reconnects and retries the command up to 3 times with jittered
+        exponential backoff (50 ms to 0.5 s): bounded, so a Redis that stays down fails a turn in ~2 s.
+
+        A retried write may run twice if the connection broke after Redis executed it; the store's operations
+        tolerate that: a create-only put fails its eTag check (treated as "someone else got there"), a second
+        consume finds nothing (never two syncs), a log append may be duplicated.
+        """
         self.prefix = prefix
         client_options.setdefault("decode_responses", True)
-        client_options.setdefault("health_check_interval", 30)
+        client_options.setdefault("health_check_interval", 2)
+        client_options.setdefault("retry", Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3))
+        client_options.setdefault("retry_on_error", [RedisConnectionError, RedisTimeoutError, ConnectionResetError,
+                                                     BrokenPipeError])
+        client_options.setdefault("socket_connect_timeout", 2)
+        client_options.setdefault("socket_timeout", 5)
+        client_options.setdefault("socket_keepalive", True)
         self._redis: aioredis.Redis = aioredis.Redis.from_url(url, **client_options)
         self._put = self._redis.register_script(_PUT)
         self._consume = self._redis.register_script(_CONSUME)
