@@ -324,6 +324,7 @@ def create_app(
         app[RUNTIME] = Runtime(adapter, bot)
         if svc.graph_token is not None:
             app[RUNTIME].graph_probe = GraphTokenProbe(svc.graph_token)
+        bot.watches.start_adopting()  # "I'll tell you when it's done" watches that a restart interrupted
         if not settings.auth_enabled:
             log.warning("MicrosoftAppId is not set: running in LOCAL MODE, requests are not authenticated")
         try:

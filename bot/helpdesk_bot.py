@@ -23,12 +23,13 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, DeliveryM
 from bot import sdk_fixes
 from bot.services import Services
 from bot.settings import Settings
+from bot.watches import Watches
 from dialogs.context import STORE_TTL, Subject, subject_key
 from dialogs.flows import build_flows
 from dialogs.language import choose_language
 from dialogs.messenger import Messenger
 from dialogs.router import Router
-from dialogs.sync_dialog import SyncDialog, state_label
+from dialogs.sync_dialog import SyncDialog
 from dialogs.troubleshoot import TroubleshootFlow
 from dialogs.turn import TURN_INFO_KEY, TurnInfo
 from intune.models import Caller, Device
@@ -61,6 +62,8 @@ class HelpdeskBot(ActivityHandler):
                              profile=self.profile, sync_dialog=self.sync_dialog, troubleshoot=self.troubleshoot,
                              record_feedback=self._record_feedback, flows=build_flows(services))
         self._background: set[asyncio.Task[Any]] = set()
+        self.watches = Watches(settings, services.store, services.sync, adapter,  # survive restarts (issue 16)
+                               messenger=self.messenger)
         # The SDK posts proactive messages with blocking `requests` calls and sleeps between retries
         # (defect 6): they run on their own threads so a slow or dead serviceUrl never stalls other turns.
         self._delivery = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proactive")
@@ -199,47 +202,14 @@ class HelpdeskBot(ActivityHandler):
             await turn_context.send_activity(t("Sorry, something went wrong on my side. Please try again."))
 
     async def _notify_when_done(self, turn_context: TurnContext, device: Device) -> None:
-        """After a sync, watch the device's action state and tell the user when it completes."""
-        if self.services.sync is None:
-            return
-        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        """After a sync, watch the device's action state and tell the user when it completes (bot/watches.py)."""
         info: TurnInfo = turn_context.turn_state[TURN_INFO_KEY]
-        lang = info.lang
-        await self.services.store.put(f"convref/{reference.conversation.id}",
-                                      reference.serialize() if hasattr(reference, "serialize") else {})
         # In a group chat or channel the notice goes to the asker's 1:1 chat, like the sync itself.
         private_to = info.caller.aad_object_id if info.is_shared and info.caller is not None else None
-        task = asyncio.create_task(self._watch(reference, device, lang, private_to))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _watch(self, reference: Any, device: Device, lang: str, private_to: str | None = None) -> None:
-        t = Translator(lang)
-        try:
-            status = await self.services.sync.wait_for_completion(  # type: ignore[union-attr]
-                device.id, timeout=self.settings.completion_watch_s, interval=self.settings.completion_poll_s)
-        except Exception:
-            log.warning("watching the sync of a device failed", exc_info=True)
-            return
-        if status is None or status.state not in status.TERMINAL_STATES:
-            return
-        text = t("Update: {name} — sync {state}.", name=device.name, state=state_label(t, status.state))
-        if private_to is not None:
-            await self.messenger.to_user(None, private_to, text, reference=reference.serialize())
-            return
-
-        async def send(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(text)
-
-        def deliver() -> None:
-            asyncio.run(self.adapter.continue_conversation(reference, send, self.settings.app_id or None))
-
-        try:
-            await asyncio.get_running_loop().run_in_executor(self._delivery, deliver)
-        except Exception:
-            log.warning("could not deliver the completion notice", exc_info=True)
+        await self.watches.start(turn_context, device, info.lang, private_to=private_to)
 
     async def shutdown(self) -> None:
+        await self.watches.close()
         self._delivery.shutdown(wait=False, cancel_futures=True)
         self.messenger.close()
         for task in list(self._background):
