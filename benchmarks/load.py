@@ -83,6 +83,7 @@ class Load:
         self.confirmations_shown = 0
         self.requested = 0
         self.clear_failures = 0
+        self.unknown = 0  # syncDevice timed out or answered 5xx: "the outcome is unknown" (Intune may have it)
         self.lost: list[str] = []
         self.double_clicks = 0
         self._conv = 0
@@ -135,6 +136,8 @@ class Load:
         shown = [texts(r) for r in results]
         if any("sync requested" in s for s in shown):
             self.requested += 1
+        elif any("outcome is unknown" in s for s in shown):
+            self.unknown += 1
         elif any(any(m.lower() in s for m in CLEAR_FAILURES) for s in shown):
             self.clear_failures += 1
         else:
@@ -223,6 +226,10 @@ async def main(activities: int, concurrency: int, seed: int, fault_rate: float, 
         graph.state.requests.clear()
         gc.collect()
         rss_after = rss_kb()
+    # Every syncDevice call Graph accepted must have an audit record (an outcome, or an intent that reads
+    # outcome_unknown), whatever failed around it.
+    audited = sum(1 for e in await services.sync.audit_log() if e.outcome in ("requested", "outcome_unknown"))
+    accepted_total = len(graph.state.sync_calls)
     await server.close()
     await sink_server.close()
     await services.close()
@@ -234,7 +241,8 @@ async def main(activities: int, concurrency: int, seed: int, fault_rate: float, 
     retried_dupes = sum(n - 1 for n in by_request.values() if n > 1)
     # Every accepted syncDevice must belong to a confirmation the user saw as requested (or whose answer
     # was a timeout after Graph had accepted it); more than that is a duplicate.
-    excess = max(0, len(sync_calls) - load.requested)
+    excess = max(0, len(sync_calls) - load.requested - load.unknown)
+    unaudited = max(0, accepted_total - audited)
     lat = sorted(load.latencies)
     n = len(lat)
     p = lambda q: lat[min(n - 1, int(q * n))] * 1000  # noqa: E731
@@ -246,7 +254,10 @@ async def main(activities: int, concurrency: int, seed: int, fault_rate: float, 
     print(f"HTTP non-200:      {errors or 'none'}  (5xx: {sum(c for s, c in errors.items() if s >= 500)})")
     print(f"Graph requests:    {graph_requests}; proactive notices delivered: {delivered['notices']}")
     print(f"confirmations:     {load.confirmations_shown} shown, {load.requested} 'Sync requested', "
-          f"{load.clear_failures} clear failures, {len(load.lost)} lost; {load.double_clicks} double-clicked")
+          f"{load.unknown} outcome unknown, {load.clear_failures} clear failures, {len(load.lost)} lost; "
+          f"{load.double_clicks} double-clicked")
+    print(f"audit:             {audited} sync records for {accepted_total} syncDevice calls accepted "
+          f"(warm-up included); without a record: {unaudited}")
     print(f"syncDevice:        {len(sync_calls)} accepted by the fake; duplicates: {retried_dupes} by retry "
           f"(same client-request-id), {excess} more than confirmations requested")
     for sample in load.lost[:5]:
@@ -254,7 +265,8 @@ async def main(activities: int, concurrency: int, seed: int, fault_rate: float, 
     growth = (rss_after - rss_before) / 1024
     print(f"memory:            RSS {rss_before / 1024:.0f} -> {rss_after / 1024:.0f} MB after warm-up "
           f"({growth:+.1f} MB; target < 20 MB; store: {store_kind})")
-    bad = sum(c for s, c in errors.items() if s >= 500) + retried_dupes + excess + len(load.lost) + (growth >= 20)
+    bad = (sum(c for s, c in errors.items() if s >= 500) + retried_dupes + excess + len(load.lost) + unaudited
+           + (growth >= 20))
     return 1 if bad else 0
 
 

@@ -57,6 +57,10 @@ def main() -> int:
     setup_logging(settings.log_level, json_logs=sys.stderr.isatty() is False)
     log.info("Intune helpdesk bot listening on http://%s:%d/api/messages", settings.host, settings.port)
     # run_app handles SIGINT and SIGTERM: on_shutdown drains in-flight turns, then cleanup closes resources.
-    web.run_app(serving_app(settings), host=settings.host, port=settings.port, print=None,
-                shutdown_timeout=15)
+    try:
+        web.run_app(serving_app(settings), host=settings.host, port=settings.port, print=None,
+                    shutdown_timeout=15)
+    except OSError as exc:  # the port is taken, or the host is not an address of this machine
+        log.error("cannot listen on %s:%d: %s", settings.host, settings.port, exc.strerror or exc)
+        return 2
     return 0

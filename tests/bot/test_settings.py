@@ -178,3 +178,17 @@ async def test_real_mode_services_offer_a_token_check() -> None:
         assert services.graph_token is not None
     finally:
         await services.close()
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback() -> None:
+    import socket
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "Microsoft", "DEMO_"))}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env.update(HOST="127.0.0.1", PORT=str(taken.getsockname()[1]), STORAGE_URL="memory://", ENV_FILE="")
+        proc = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "cannot listen on 127.0.0.1" in proc.stderr, proc.stderr
