@@ -14,14 +14,20 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 
 from bot.app import RUNTIME, create_app
 from bot.services import open_services
 from bot.settings import Settings
+from bot.watches import Watches
+from intune.authorization import AuthorizationPolicy
 from intune.demo_tenant import DEMO_IDS, DemoTenant
 from intune.fake_graph import FakeGraphConfig, FakeGraphServer
+from intune.graph_client import GraphClient, StaticTokenProvider
+from intune.sync_service import SyncService
 from storage import Store, open_store
-from tests.bot.conftest import Chat, texts
+from tests.bot.conftest import Chat, teams_activity, texts
 from tests.bot.openid_fixture import OpenIdFixture
 
 
@@ -148,3 +154,32 @@ async def test_a_watch_that_completes_normally_leaves_nothing_behind(
             assert index is None or index.value["ids"] == []
     finally:
         await _stop(client, services)
+
+
+async def test_a_crashed_replicas_watch_is_adopted_once_its_lease_lapses(
+        tmp_path: Path, slow_graph: FakeGraphServer) -> None:
+    """No graceful hand-over after a crash: the lease is still held by the dead process, so the watch waits
+    until the lease lapses, then exactly one of the live replicas adopts it and runs it to the end."""
+    settings = replace(_settings(tmp_path), completion_poll_s=0.05)
+    store = open_store(settings.storage_url)
+    async with GraphClient(StaticTokenProvider("demo-token"), base_url=slow_graph.base_url) as graph:
+        sync = SyncService(graph, store, AuthorizationPolicy(graph))
+        tenant = DemoTenant.load()
+        confirmation = await sync.request_confirmation(tenant.caller("alice"), DEMO_IDS.alice_pc)
+        outcome = await sync.confirm(tenant.caller("alice"), confirmation.id)  # type: ignore[union-attr]
+        assert outcome.ok and outcome.device is not None
+        activity = Activity().deserialize(teams_activity("yes", service_url="http://127.0.0.1:9/"))
+        dead = Watches(settings, store, sync, object(), lease_s=0.6)
+        watch_id = await dead.start(TurnContext(object(), activity), outcome.device, "en")
+        for task in list(dead._tasks.values()):  # the process dies: no close(), the lease stays taken
+            task.cancel()
+        await asyncio.sleep(0.05)
+        live = [Watches(settings, store, sync, object(), lease_s=0.6) for _ in range(2)]
+        assert [await w.resume() for w in live] == [0, 0]  # the lease still holds
+        await asyncio.sleep(0.7)
+        assert sorted([await w.resume() for w in live]) == [0, 1]  # one adopts it, once
+        await _wait_for(lambda: all(not w._tasks for w in live), timeout=10)
+        assert await store.get(f"watch/{watch_id}") is None  # ran to the end and cleaned up
+        for w in (dead, *live):
+            await w.close()
+    await store.close()
