@@ -82,6 +82,8 @@ async def open_services(settings: Settings, *, store: Store | None = None,
 
         services._closers.append(close_tokens)
         log.info("using Microsoft Graph at %s for tenant %s", settings.graph_base_url, settings.graph_tenant_id)
+    if settings.demo_tenant and settings.auth_enabled and graph_base_url is None:
+        log.warning("DEMO_TENANT=1: authenticated Teams users are served the FAKE contoso.com demo tenant")
     services.graph = graph
     services._closers.append(graph.close)
     services.authz = AuthorizationPolicy(graph, allowed_tenants=settings.allowed_tenant_ids,
