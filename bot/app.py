@@ -7,12 +7,15 @@ they like with their own stores, knowledge bases and Graph endpoints.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from aiohttp import http_exceptions, web, web_protocol
@@ -20,6 +23,7 @@ from botbuilder.core import ConversationState, PrivateConversationState, UserSta
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants
+from msrest.exceptions import ClientException
 
 from bot import sdk_fixes
 from bot.helpdesk_bot import HelpdeskBot
@@ -176,9 +180,39 @@ def _envelope_problem(body: dict[str, Any]) -> str | None:
     if not isinstance(channel, str) or not channel.strip():
         return "channelId is required"
     url = body.get("serviceUrl")
-    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or not _valid_url(url):
         return "serviceUrl must be an http(s) URL"
+    for key in _STRING_FIELDS:  # the SDK compares or formats these as strings: a number crashed the turn
+        if body.get(key) is not None and not isinstance(body[key], str):
+            return f"{key} must be a string"
     return None
+
+
+_STRING_FIELDS = ("id", "name", "locale", "deliveryMode", "replyToId", "textFormat", "inputHint", "action")
+_HOST = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
+                   r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
+
+
+def _valid_url(url: str) -> bool:
+    """A URL the SDK's HTTP client can post to: replies to "http://a b/" or "http://[x/" raised in the turn
+    AND in its error handler (the apology goes to the same place), which ended as HTTP 500."""
+    if len(url) > 2048 or any(c.isspace() or ord(c) < 32 for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if parts.netloc.rsplit("@", 1)[-1].startswith("["):
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return False
+        return True
+    return bool(_HOST.match(host))
 
 
 def json_response(data: Any, *, status: int = 200) -> web.Response:
@@ -212,6 +246,14 @@ async def _process(runtime: Runtime, body: dict[str, Any], auth_header: str) -> 
         invoke_response = await runtime.adapter.process_activity(auth_header, activity, runtime.bot.on_turn)
     except PermissionError:
         return _problem(401, "unauthorized")
+    except (ClientException, OSError) as exc:
+        # The turn failed (logged by on_turn_error) and so did its apology, sent to the same serviceUrl: the
+        # channel is unreachable or refuses the replies (msrest's errors, requests' are OSErrors). The activity
+        # itself was fine and handled as far as it could be; a 5xx would only make the channel deliver it
+        # again. Anything else (an authentication error above all) still ends as the middleware's 500.
+        log.warning("the reply could not be delivered to the channel (%s); activity dropped",
+                    type(exc).__name__)
+        invoke_response = None
     if activity.type == "invoke" and (invoke_response is None or invoke_response.status == 501):
         return json_response(_unanswered_invoke(runtime, body))
     if invoke_response:

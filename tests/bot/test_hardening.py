@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
+from bot.app import _valid_url, create_app
 from bot.services import open_services
 from bot.settings import Settings
 from intune.fake_graph import FakeGraphServer
 from storage import MemoryStore, Store
 from tests.bot.conftest import TENANT, teams_activity
+from tests.bot.openid_fixture import OpenIdFixture
 
 
 @asynccontextmanager
@@ -203,3 +204,47 @@ async def test_the_body_timeout_does_not_cut_a_normal_request(settings: Settings
         resp = await client.post("/api/messages", json=teams_activity("0x87D1FDE8"))
         assert resp.status == 200
 
+
+
+# -- replies that cannot be delivered ------------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["http://[invalid/", "http://a b/", "https://", "http://%zz/", "http://x:99999/",
+                                 "http://" + "a" * 300 + "/", "https://host\u00a0name/"])
+async def test_a_service_url_nobody_could_post_to_is_400(client: TestClient, url: str) -> None:
+    activity = teams_activity("hello", service_url=url)
+    activity.pop("deliveryMode")
+    resp = await client.post("/api/messages", json=activity)
+    assert resp.status == 400, await resp.text()
+
+
+@pytest.mark.parametrize("url", ["https://smba.trafficmanager.net/emea/", "http://127.0.0.1:9/",
+                                 "https://[::1]:8443/x/", "http://bot-host_1.internal:3978/"])
+def test_real_service_urls_are_accepted(url: str) -> None:
+    assert _valid_url(url)
+
+
+@pytest.mark.parametrize("key", ["deliveryMode", "id", "locale", "name", "replyToId"])
+async def test_a_number_where_the_sdk_expects_a_string_is_400(client: TestClient, key: str) -> None:
+    activity = teams_activity("hello")
+    activity[key] = 5
+    resp = await client.post("/api/messages", json=activity)
+    assert resp.status == 400, await resp.text()
+
+
+@pytest.fixture
+def refusing_channel() -> Iterator[str]:
+    """A serviceUrl whose every POST is refused (HTTP 404, not retried by the SDK: the test stays fast)."""
+    server = OpenIdFixture().start()
+    yield server.base_url + "/refused/"
+    server.stop()
+
+
+@pytest.mark.parametrize("activity_type", ["message", "conversationUpdate"])
+async def test_a_channel_that_refuses_the_replies_is_not_a_500(client: TestClient, refusing_channel: str,
+                                                                activity_type: str) -> None:
+    """No expectReplies: the reply goes to serviceUrl, which refuses it; the apology too. Before, the apology's
+    failure escaped the turn and the request got HTTP 500 (and the channel would deliver it again)."""
+    activity = teams_activity("0x87D1FDE8", service_url=refusing_channel, activity_type=activity_type,
+                              membersAdded=[{"id": "28:bot-id"}])
+    activity.pop("deliveryMode")
+    resp = await client.post("/api/messages", json=activity)
+    assert resp.status == 200, await resp.text()
