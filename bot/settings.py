@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ def _number(e: Mapping[str, str], name: str, default: _N, kind: Callable[[str], 
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
-    if value != value or value < minimum or (maximum is not None and value > maximum):  # NaN too
+    if not math.isfinite(value) or value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum:g} and {maximum:g}" if maximum is not None else f"at least {minimum:g}"
         raise ConfigError(f"{name} must be {bound}, got {raw!r}")
     return value

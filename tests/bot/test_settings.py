@@ -64,7 +64,7 @@ def test_local_mode_needs_nothing() -> None:
 
 
 @pytest.mark.parametrize("name,value", [("PORT", "38x"), ("PORT", "70000"), ("SYNC_COOLDOWN_SECONDS", "five"),
-                                        ("CONFIRMATION_TTL_SECONDS", "nan"), ("MAX_BODY_BYTES", "1e6"),
+                                        ("CONFIRMATION_TTL_SECONDS", "nan"), ("SYNC_COOLDOWN_SECONDS", "inf"), ("MAX_BODY_BYTES", "1e6"),
                                         ("BODY_TIMEOUT_SECONDS", "-1"), ("SYNC_POLL_SECONDS", "0"),
                                         ("LOG_MESSAGE_TEXT", "maybe"), ("DEMO_TENANT", "oui")])
 def test_a_malformed_number_or_flag_names_the_variable(name: str, value: str) -> None:
