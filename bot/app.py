@@ -194,12 +194,16 @@ _HOST = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
                    r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
 
 
-@functools.lru_cache(maxsize=256)
 def _valid_url(url: str) -> bool:
     """A URL the SDK's HTTP client can post to: replies to "http://a b/" or "http://[x/" raised in the turn
-    AND in its error handler (the apology goes to the same place), which ended as HTTP 500. Cached: a
-    channel uses a handful of service URLs."""
-    if len(url) > 2048 or any(c.isspace() or ord(c) < 32 for c in url):
+    AND in its error handler (the apology goes to the same place), which ended as HTTP 500."""
+    return len(url) <= 2048 and _valid_short_url(url)  # the length first: only short URLs enter the cache
+
+
+@functools.lru_cache(maxsize=256)
+def _valid_short_url(url: str) -> bool:
+    """Cached: a channel uses a handful of service URLs."""
+    if any(c.isspace() or ord(c) < 32 for c in url):
         return False
     try:
         parts = urlsplit(url)
