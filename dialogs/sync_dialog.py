@@ -106,8 +106,9 @@ def outcome_text(t: Translator, outcome: SyncOutcome) -> tuple[str, str]:
     if s is SyncStatus.OUTCOME_UNKNOWN:
         return (t("The outcome is unknown for {name}", name=name),
                 t("Intune did not confirm the sync request (it timed out or failed on Microsoft's side), so the "
-                  "outcome is unknown: the device may or may not have been asked to check in. To avoid a double "
-                  "sync, wait a few minutes, then check the device or ask me again."))
+                  "outcome is unknown: the device may or may not have been asked to check in. I'll tell you if it "
+                  "checks in, or ask me \"is it done?\". To avoid a double sync, wait a few minutes before asking "
+                  "again."))
     if s is SyncStatus.PERMISSION_MISSING:
         return (t("Permission missing"),
                 t("The bot is missing the Microsoft Graph permission {permission}. Ask your Intune administrator "
@@ -447,7 +448,8 @@ class SyncDialog(ComponentDialog):
         if outcome.device is not None:
             info.subject.set_device(outcome.device.id, outcome.device.name)
             info.subject.set_action("sync", outcome.device.name, flow="sync")
-        if outcome.ok and outcome.device is not None:
+        # An unknown outcome (timeout, 5xx) may still be a sync Intune queued: watch it and let "is it done?" answer.
+        if (outcome.ok or outcome.status is SyncStatus.OUTCOME_UNKNOWN) and outcome.device is not None:
             await self.store.put(_last_key(turn_context, info.caller.aad_object_id), outcome.device.id,
                                  ttl=7 * 24 * 3600)
             try:
