@@ -180,6 +180,8 @@ class HelpdeskBot(ActivityHandler):
 
     async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
         for reaction in turn_context.activity.reactions_added or []:
+            if reaction is None:  # "reactionsAdded": [null] from a malformed client: nothing to record
+                continue
             kind = {"like": "like", "heart": "like", "sad": "dislike", "angry": "dislike"}.get(reaction.type or "")
             if kind:
                 await self._record_feedback(turn_context, f"reply:{turn_context.activity.reply_to_id or ''}", kind)
