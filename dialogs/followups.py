@@ -28,6 +28,15 @@ _PLATFORM_WORDS = {
 }
 
 
+_DEVICE_ACTIONS = frozenset({"sync", "who_synced", "device_status", "device_list", "troubleshoot"})
+_AND = re.compile(r"^\s*(?:and|et|what about|how about|and for|et pour|et du|et de|et sur|and on)\s+", re.IGNORECASE)
+
+
+def _after_and(text: str) -> str:
+    """"et mon iphone ?" -> "mon iphone"."""
+    return _AND.sub("", text).strip(" ?!.")
+
+
 def platform_of(word: str) -> str:
     word = word.lower()
     for platform, words in _PLATFORM_WORDS.items():
@@ -68,7 +77,10 @@ async def handle(turn_context: TurnContext, intent: Intent, router: Router) -> N
     on_followup = getattr(flow, "on_followup", None)
     if on_followup is not None and await on_followup(turn_context, intent):
         return
-    if name == "followup_other":
+    if name == "followup_other" or (name == "followup_platform" and subject.action in _DEVICE_ACTIONS):
+        # "et mon iphone ?" after a device status or a sync: the same action for that device
+        if intent.target is None:
+            intent = Intent("followup_other", _after_and(info.text), intent.slots, intent.lang)
         await _other(turn_context, intent, router)
         return
     if name == "followup_still" and subject.action == "sync" and subject.flow == "sync":
@@ -224,6 +236,10 @@ async def _self(turn_context: TurnContext, entry: Entry, router: Router) -> None
             t("No: this is done in the Intune admin center by helpdesk agents or administrators with an Intune "
               "role. Ask the helpdesk and they will do it for you."),
             actions=[cards.ask_helpdesk_action(t)]))
+        return
+    if is_agent and not isinstance(entry, FaqEntry):
+        # An agent asking "how do I fix it?" gets what IT does, not the end user's steps.
+        await send_entry(turn_context, entry, router.services)
         return
     await _explain(turn_context, entry, router.services.kb)
 

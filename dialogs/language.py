@@ -25,4 +25,7 @@ def choose_language(chosen: str | None, text: str, conversation: str | None, loc
         # A member's first words in a conversation set its language when they say anything ("and 0x87D136B5?").
         margin = 1.0 if conversation not in ("en", "fr") else 1.5
         return detect(text, vocabulary, margin=margin) or current
+    if len(text) > 500:  # a pasted log: the person's own words come first, the log is in its own language
+        head = " ".join(text[:400].splitlines()[:2])
+        return detect(head, vocabulary) or detect(text, vocabulary) or current
     return detect(text, vocabulary) or current

@@ -165,6 +165,13 @@ class Router:
         t = info.t
         name = intent.name
         if name in self._by_intent:
+            if intent.target and name not in _FOLLOWUPS:
+                # "and her phone, compliant?": the pronoun is the user in play, never someone else by accident.
+                resolved = followups.resolve_device_reference(info, intent.target)
+                if resolved is None:
+                    await turn_context.send_activity(t("Whose device? Tell me the user's name or email address."))
+                    return
+                intent = Intent(intent.name, resolved, intent.slots, intent.lang)
             await self._by_intent[name].on_intent(turn_context, intent)
             return
         if name == "help":

@@ -153,9 +153,10 @@ async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
     await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
 
 
-async def send_personal(turn_context: TurnContext, card: dict[str, Any], messenger: Any) -> None:
+async def send_personal(turn_context: TurnContext, card: dict[str, Any], messenger: Any,
+                        note: str | None = None) -> None:
     """Device lists, confirmations and outcomes are personal: the asker's 1:1 chat in a group or channel."""
-    await send_private(turn_context, card, messenger)
+    await send_private(turn_context, card, messenger, note=note)
 
 
 class SyncDialog(ComponentDialog):
