@@ -10,7 +10,7 @@ and conversation (``subject_key``), written only when it changed.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 TTL_TURNS = 6
@@ -57,7 +57,12 @@ class Subject:
         return subject
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A copy as plain JSON data (shallow: lists and dicts copied one level, which is all they hold)."""
+        out: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
+        return out
 
     def tick(self, now: float | None = None) -> None:
         """A new turn: forget what is too old to be "the subject" any more (the language stays)."""
@@ -98,3 +103,6 @@ class Subject:
     def set_device(self, device_id: str | None, name: str | None) -> None:
         self.device_id, self.device_name = device_id, name
         self.touch()
+
+
+_FIELDS = tuple(f.name for f in fields(Subject))

@@ -96,6 +96,7 @@ class Recognizer:
         self._trailing = sorted(trailing, key=len, reverse=True)
         self._commands = sorted(commands)
         self._examples = examples
+        self._cache: dict[str, Intent] = {}
 
     @classmethod
     def from_dir(cls, root: Path = DATA_DIR) -> Recognizer:
@@ -146,6 +147,18 @@ class Recognizer:
         return " ".join(words)
 
     def recognize(self, text: str) -> Intent:
+        """The intent of one message. The same words always read the same way, so short messages that come back
+        often ("yes", "thanks", "sync my device") are remembered."""
+        if len(text) > 200:
+            return self._recognize(text)
+        cached = self._cache.get(text)
+        if cached is None:
+            if len(self._cache) >= 4096:
+                self._cache.clear()
+            cached = self._cache[text] = self._recognize(text)
+        return cached
+
+    def _recognize(self, text: str) -> Intent:
         folded = fold(text)
         if not folded:
             return Intent("empty")
