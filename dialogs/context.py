@@ -44,6 +44,8 @@ class Subject:
     pending: dict[str, Any] | None = None  # a question the bot asked this member: {"flow": ..., ...}
     confirmation: str | None = None  # the sync confirmation this member was last shown (withdrawn on "cancel")
     dialog: bool = False  # a dialog (a device pick, a confirmation) is in progress for this member
+    refusal: str | None = None  # the reason the bot last gave for not doing something ("why?" repeats it)
+    refusal_turn: int = 0
     turn: int = 0  # turns seen
     set_turn: int = 0  # the turn the subject was last set
     at: float = 0.0

@@ -125,6 +125,7 @@ class DeviceHealthFlow:
         owner = search.user.display_name if search.user else None
         if not devices:
             text = (t("You have no other device managed by Intune.") if exclude and owner is None
+                    else t("You have no device managed by Intune.") if not target and owner is None
                     else t("I couldn't find that device among the devices managed by Intune."))
             if target and not exclude and owner is None and not search.as_agent:
                 own = await sync.devices_for(info.caller, None)

@@ -83,6 +83,13 @@ async def handle(turn_context: TurnContext, intent: Intent, router: Router) -> N
             intent = Intent("followup_other", _after_and(info.text), intent.slots, intent.lang)
         await _other(turn_context, intent, router)
         return
+    if subject.refusal and (name == "followup_why" or (name in ("followup_self", "followup_still")
+                            and subject.turn - subject.set_turn <= 2)):
+        # "why not?", "so what do I do?" right after I refused or warned: the reason, and a person to ask.
+        t = info.t
+        await _send(turn_context, cards.notice_card(t("Here is why"), subject.refusal,
+                                                    actions=[cards.ask_helpdesk_action(t)]))
+        return
     if name == "followup_still" and subject.action == "sync" and subject.flow == "sync":
         await router.sync_dialog.report_status(turn_context)
         return
@@ -94,7 +101,9 @@ async def handle(turn_context: TurnContext, intent: Intent, router: Router) -> N
     if entry is None:
         await _nothing_in_play(turn_context, router)
         return
-    if name == "followup_platform":
+    if name == "followup_why":
+        await _explain(turn_context, entry, router.services.kb)
+    elif name == "followup_platform":
         await _platform(turn_context, entry, platform_of(intent.slots.get("platform", "")), router)
     elif name == "followup_explain":
         await _explain(turn_context, entry, router.services.kb)

@@ -43,7 +43,7 @@ _ABOUT_THEM = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|il|elle|
                          re.IGNORECASE)
 _SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "ack", "identity", "frustration"})
 _FOLLOWUPS = frozenset({"followup_platform", "followup_explain", "followup_still", "followup_self",
-                        "followup_other"})
+                        "followup_other", "followup_why"})
 
 
 class Flow(Protocol):
@@ -83,6 +83,7 @@ class Router:
     async def on_message(self, turn_context: TurnContext) -> None:
         info = turn_info(turn_context)
         activity = turn_context.activity
+        turn_context.on_send_activities(_remember_refusal)
         # The dialog stack is read only when this member has a flow in progress (most turns have none).
         dc = await self.dialogs.create_context(turn_context) if info.subject.dialog else None
         if dc is not None and dc.active_dialog is None:
@@ -342,6 +343,21 @@ class Router:
         if card is not None:
             return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card}
         return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": info.t("Done.")}
+
+
+async def _remember_refusal(turn_context: TurnContext, activities: list[Activity], send: Any) -> Any:
+    """Keep the reason of a warning or refusal card the bot sends, so "why?" / "pourquoi ?" can repeat it."""
+    info = turn_context.turn_state.get("helpdesk.turn_info")
+    if info is not None:
+        for activity in activities:
+            for attachment in activity.attachments or []:
+                card = attachment.content if isinstance(attachment.content, dict) else {}
+                blocks = card.get("body") or []
+                if any(isinstance(b, dict) and b.get("color") in ("Attention", "Warning") for b in blocks):
+                    texts = [b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "TextBlock"]
+                    info.subject.refusal = "\n\n".join(x for x in texts if x)[:1500] or None
+                    info.subject.refusal_turn = info.subject.turn
+    return await send()
 
 
 async def none_of_these(turn_context: TurnContext) -> None:

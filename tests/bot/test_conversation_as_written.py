@@ -248,3 +248,13 @@ async def test_a_question_about_him_after_troubleshooting_shows_his_summary(agen
     await agent.say("troubleshoot farid")
     shown = texts(await agent.say("why can't he enroll?"))
     assert "farid@contoso.com" in shown and "license" in shown.lower()
+
+
+async def test_why_after_a_refusal_repeats_the_reason_with_a_way_on(client: TestClient) -> None:
+    bob = Chat(client, user=DEMO_IDS.bob, name="Bob Durand", locale="fr-FR", conversation="conv-bob-why")
+    shown = texts(await bob.say("synchronise le samsung"))
+    assert "Galaxy-S21-Bob" in shown and "réinitialisation" in shown
+    replies = await bob.say("pourquoi ?")
+    shown = texts(replies)
+    assert "réinitialisation" in shown and action_data(replies, "ticket_start")
+    assert "Vouliez-vous dire" not in shown
