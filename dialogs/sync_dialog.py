@@ -251,6 +251,10 @@ class SyncDialog(ComponentDialog):
                  for i, d in enumerate(shown, start=1)]
         actions = [cards.submit(f"{i}. {d.name}", {"action": "sync_pick", "device_id": d.id})
                    for i, d in enumerate(shown, start=1)]
+        warnings = [health_view.pending_action_warning(t, d) for d in shown if d.pending_removal]
+        if any(warnings):  # "why?" about the list: what is pending on which device
+            info.subject.refusal = "\n\n".join(w for w in warnings if w)
+            info.subject.refusal_turn = info.subject.turn
         more = len(devices) - len(shown)
         hint = note + t("Which device? Pick one or type its number.")
         if more > 0:

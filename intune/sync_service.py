@@ -38,7 +38,7 @@ from intune.errors import (
 )
 from intune.graph_client import GraphClient
 from intune.models import ActionStatus, Caller, Device, User
-from intune.targets import device_matches, fold, parse_device_target, resolve_users
+from intune.targets import device_matches, fold, loose_matches, parse_device_target, resolve_users
 from storage.base import ConcurrencyError, Store
 
 __all__ = [
@@ -273,7 +273,8 @@ class SyncService:
 
         own = await self._graph.list_user_devices(caller.aad_object_id)
         literal = [d for d in own if fold(d.name) == fold(target)]
-        matches = literal or _named(own, device_hint) or [d for d in own if device_matches(d, device_hint)]
+        matches = (literal or _named(own, device_hint) or [d for d in own if device_matches(d, device_hint)]
+                   or loose_matches(own, device_hint))
         if literal or not device_hint:
             return DeviceSearch(tuple(matches))
         if matches and not _looks_like_a_name(device_hint):

@@ -17,7 +17,7 @@ from intune.models import Device, User
 if TYPE_CHECKING:
     from intune.graph_client import GraphClient
 
-__all__ = ["device_matches", "fold", "parse_device_target", "resolve_users"]
+__all__ = ["device_matches", "fold", "loose_matches", "parse_device_target", "resolve_users"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -191,6 +191,25 @@ def device_matches(device: Device, hint: str | None) -> bool:
         if kind is None and word not in haystack:
             return False
     return True
+
+
+def loose_matches(devices: list[Device], hint: str | None) -> list[Device]:
+    """Devices matching ``hint`` once the words that describe none of them are dropped ("mon ancien pc",
+    "my work phone": "ancien" and "work" name no device, "pc" and "phone" do). Empty when nothing is left."""
+    if not hint or any(c.isdigit() for c in hint) or "-" in hint.strip("-"):
+        return []  # a device name ("DESKTOP-42QX7T1") is matched as written, never loosened
+    words = [w for w in re.split(r"[\s\-_]+", fold(hint)) if w]
+    kept = []
+    for word in words:
+        for device in devices:
+            haystack = " ".join(fold(x) for x in (device.name, device.model, device.manufacturer,
+                                                  device.operating_system))
+            if _kind_matches(word, device) is not None or word in haystack:
+                kept.append(word)
+                break
+    if not kept or len(kept) == len(words):
+        return []
+    return [d for d in devices if device_matches(d, " ".join(kept))]
 
 
 async def resolve_users(graph: GraphClient, hint: str) -> list[User]:

@@ -258,3 +258,11 @@ async def test_why_after_a_refusal_repeats_the_reason_with_a_way_on(client: Test
     shown = texts(replies)
     assert "réinitialisation" in shown and action_data(replies, "ticket_start")
     assert "Vouliez-vous dire" not in shown
+
+
+async def test_why_after_an_old_pc_with_a_retire_pending(client: TestClient) -> None:
+    chloe = Chat(client, user=DEMO_IDS.chloe, name="Chloé Dubois", locale="fr-FR", conversation="conv-chloe-why")
+    shown = texts(await chloe.say("synchronise mon ancien pc"))
+    assert "DESKTOP-42OLD01" in shown and "mise hors service" in shown.lower()
+    shown = texts(await chloe.say("pourquoi ?"))
+    assert "mise hors service" in shown.lower() and "De quoi parlons-nous" not in shown

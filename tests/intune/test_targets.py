@@ -92,3 +92,16 @@ PIXEL = _device("Bob-Pixel8", "Android", "Pixel 8", "Google")
 def test_device_matches(hint: str | None, matching: set[Device]) -> None:
     devices = [IPHONE, IPAD, PC, MAC, PIXEL]
     assert {d for d in devices if device_matches(d, hint)} == matching
+
+
+
+def test_words_that_describe_no_device_are_dropped_only_when_nothing_matches() -> None:
+    from intune.targets import loose_matches
+
+    devices = [_device("DESKTOP-42OLD01", "Windows", "ThinkPad T14", "Lenovo"),
+               _device("iPhone de Chloé", "iOS", "iPhone 14 Pro")]
+    assert [d.name for d in loose_matches(devices, "ancien pc")] == ["DESKTOP-42OLD01"]
+    assert [d.name for d in loose_matches(devices, "my work phone")] == ["iPhone de Chloé"]
+    assert loose_matches(devices, "pc") == []  # nothing to drop: the strict match decides
+    assert loose_matches(devices, "vieux toaster") == []  # nothing left: no guess
+    assert loose_matches(devices, "DESKTOP-42QX7T1") == []  # names are never loosened
