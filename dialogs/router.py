@@ -41,6 +41,8 @@ _INTERRUPTING = frozenset({
 _DEVICE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[A-Z0-9-]*\d[A-Z0-9-]*", re.IGNORECASE)
 _ABOUT_THEM = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|il|elle|lui|ses|son|sa|leur)\b",
                          re.IGNORECASE)
+_WHEN = re.compile(r"\b(?:when|deadline|until|how long|date|grace|quand|jusqu|combien de temps|delai|délai|"
+                   r"date limite|avant quand)\b", re.IGNORECASE)
 _SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "ack", "identity", "frustration"})
 _FOLLOWUPS = frozenset({"followup_platform", "followup_explain", "followup_still", "followup_self",
                         "followup_other", "followup_why"})
@@ -204,8 +206,27 @@ class Router:
             await followups.handle(turn_context, intent, self)
         elif name == "empty":
             await send_card(turn_context, cards.help_card(t))
+        elif await self._about_the_device_in_play(turn_context):
+            return
         else:
             await answer_lookup(turn_context, self.services)
+
+    async def _about_the_device_in_play(self, turn_context: TurnContext) -> bool:
+        """A short question right after a device's status ("when is the deadline?", "what is failing?") is about
+        that device, unless the knowledge base has a confident answer of its own."""
+        info = turn_info(turn_context)
+        subject = info.subject
+        flow = self._by_name.get(subject.flow or "")
+        if (flow is None or subject.flow != "device_health" or not subject.device_id
+                or len(info.text.split()) > 8 or subject.turn - subject.set_turn > 2):
+            return False
+        if self.services.matcher.lookup(info.text).matches:
+            return False
+        if _WHEN.search(info.text) and hasattr(flow, "show_device"):
+            await flow.show_device(turn_context, subject.device_id)
+            return True
+        on_followup = getattr(flow, "on_followup", None)
+        return bool(on_followup is not None and await on_followup(turn_context, Intent("followup_explain")))
 
     async def start_sync(self, turn_context: TurnContext, target: str | None, *, bulk: bool = False,
                          device_id: str | None = None) -> None:

@@ -201,6 +201,9 @@ class TicketFlow:
             devices = tuple(sorted(devices, key=lambda d: d.name != subject.device_name))
             if not any(subject.device_name in p for p in parts):
                 parts.append(t("Device: {name}", name=subject.device_name))
+        if opened_by is None and subject.refusal and subject.turn - subject.refusal_turn <= 3:
+            # "ok open a ticket then" right after I refused or warned: that is what the ticket is about.
+            parts.append(t("What the bot said: {reason}", reason=subject.refusal))
         if opened_by is None and not parts and subject.last_answers:  # "that didn't help, get me a person"
             parts.append(t("The bot's answer did not help: {title}", title=subject.last_answers[-1]))
         draft = TicketDraft(
@@ -223,8 +226,8 @@ class TicketFlow:
         if not draft.description:
             self._set_pending(turn_context, {"flow": PENDING_FLOW, "step": "describe"})
             await turn_context.send_activity(t(
-                "I'll pass this to the helpdesk. In a sentence or two, what's the problem? (Which device, what "
-                "you see, since when.)"))
+                "I'll open a ticket for the helpdesk. In a sentence or two, what's the problem? (Which device, "
+                "what you see, since when.)"))
             return
         await self._show_summary(turn_context, caller, draft)
 

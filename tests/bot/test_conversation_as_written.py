@@ -266,3 +266,18 @@ async def test_why_after_an_old_pc_with_a_retire_pending(client: TestClient) -> 
     assert "DESKTOP-42OLD01" in shown and "mise hors service" in shown.lower()
     shown = texts(await chloe.say("pourquoi ?"))
     assert "mise hors service" in shown.lower() and "De quoi parlons-nous" not in shown
+
+
+async def test_a_short_question_after_a_device_status_is_about_that_device(alice: Chat) -> None:
+    shown = texts(await alice.say("why is my ipad not compliant??"))
+    assert "Alice's iPad" in shown
+    shown = texts(await alice.say("when is the deadline?"))
+    assert "Alice's iPad" in shown and "grace" in shown.lower()
+    assert "don't have an answer" not in shown
+
+
+async def test_a_ticket_right_after_a_refusal_carries_the_reason(client: TestClient) -> None:
+    bob = Chat(client, user=DEMO_IDS.bob, name="Bob Durand", conversation="conv-bob-ticket")
+    assert "Galaxy-S21-Bob" in texts(await bob.say("sync my galaxy"))
+    shown = texts(await bob.say("ok open a ticket then"))
+    assert "Galaxy-S21-Bob" in shown and "ticket" in shown.lower()
