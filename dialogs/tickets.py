@@ -153,6 +153,12 @@ class TicketFlow:
         if step == "confirm":
             answer = is_confirmation(text)
             if answer is None:
+                if info.intent.name == "lookup" and self._adds_details(text):
+                    # "Send this to the helpdesk?" answered with what happens: it belongs in the request.
+                    draft = await self.tickets.peek_draft(caller)
+                    if draft is not None:
+                        joined = "\n".join(p for p in (draft.description, text) if p)
+                        return await self.describe(turn_context, caller, joined)
                 return False  # a new question: the draft stays, its button still works
             if answer:
                 await self.confirm(turn_context, caller)
@@ -160,6 +166,12 @@ class TicketFlow:
                 await self.cancel(turn_context, caller)
             return True
         return False
+
+    def _adds_details(self, text: str) -> bool:
+        """A statement of a few words that the knowledge base does not answer: details for the pending request."""
+        if "?" in text or len(text.split()) < 4 or len(text) > 1000:
+            return False
+        return not self.services.matcher.lookup(text).matches
 
     # ------------------------------------------------------------------------------------------- requester side
 

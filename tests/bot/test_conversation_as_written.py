@@ -281,3 +281,11 @@ async def test_a_ticket_right_after_a_refusal_carries_the_reason(client: TestCli
     assert "Galaxy-S21-Bob" in texts(await bob.say("sync my galaxy"))
     shown = texts(await bob.say("ok open a ticket then"))
     assert "Galaxy-S21-Bob" in shown and "ticket" in shown.lower()
+
+
+async def test_details_typed_after_the_ticket_summary_join_the_request(client: TestClient) -> None:
+    grace = Chat(client, user=DEMO_IDS.grace, name="Grace O'Brien", conversation="conv-grace-details")
+    shown = texts(await grace.say("get me a human, this is going nowhere"))
+    assert "helpdesk" in shown.lower()
+    shown = texts(await grace.say("my mac keeps restarting since the last update this morning"))
+    assert "keeps restarting" in shown and "ticket_confirm" in shown
