@@ -18,6 +18,8 @@ from presentation import cards
 
 SYNC_HELPS_FAMILIES = frozenset({"sync"})
 MAX_CARDS = 3
+_CONTEXT_LEAD = 5.0
+"""A follow-up read with the last answer is answered alone when its best related entry leads the next by this."""
 CODE_SCAN_CHARS = 32_000
 """Codes are looked for in the whole message up to Teams' size limit (~28 KB); the words only in its start."""
 
@@ -93,15 +95,21 @@ def _with_subject(services: Services, info: Any, text: str, result: LookupResult
 
     if again.matches and again.matches[0].entry.id != previous.id:
         return LookupResult(text, again.matches[:1], (), truncated=result.truncated)
-    # Suggestions: what relates to the answer just given first.
-    pool = list(result.suggestions) + [m for m in again.suggestions if m.entry not in
-                                       {s.entry for s in result.suggestions}]
-    pool = [m for m in pool if m.entry.id != previous.id]
-    pool.sort(key=lambda m: (closeness(m.entry.id), -m.score))
-    if pool and closeness(pool[0].entry.id) < 2 and (
-            len(pool) == 1 or closeness(pool[1].entry.id) > closeness(pool[0].entry.id)):
-        return LookupResult(text, (pool[0],), (), truncated=result.truncated)
-    return LookupResult(text, (), tuple(pool[:3]), truncated=result.truncated)
+    # Otherwise the entries close to the answer just given, ranked by how well they read with it.
+    seen: set[str] = {previous.id}
+    pool = []
+    for m in [*result.suggestions, *again.suggestions, *services.matcher.rank(context, limit=10)]:
+        if m.entry.id not in seen:
+            seen.add(m.entry.id)
+            pool.append(m)
+    close = sorted((m for m in pool if closeness(m.entry.id) < 2), key=lambda m: -m.score)
+    if close and (len(close) == 1 or close[0].score - close[1].score >= _CONTEXT_LEAD):
+        return LookupResult(text, (close[0],), (), truncated=result.truncated)
+    if close:
+        return LookupResult(text, (), tuple(close[:3]), truncated=result.truncated)
+    suggested = [m for m in (*result.suggestions, *again.suggestions) if m.entry.id != previous.id]
+    return LookupResult(text, (), tuple(dict((m.entry.id, m) for m in suggested).values())[:3],
+                        truncated=result.truncated)
 
 
 async def send_result(turn_context: TurnContext, result: LookupResult, services: Services | KnowledgeBase) -> bool:

@@ -289,3 +289,9 @@ async def test_details_typed_after_the_ticket_summary_join_the_request(client: T
     assert "helpdesk" in shown.lower()
     shown = texts(await grace.say("my mac keeps restarting since the last update this morning"))
     assert "keeps restarting" in shown and "ticket_confirm" in shown
+
+
+async def test_a_follow_up_on_a_faq_answer_stays_on_its_topic(alice: Chat) -> None:
+    await alice.say("is the activation lock bypass code case sensitive?")
+    shown = texts(await alice.say("and if it's greyed out?"))
+    assert "greyed out" in shown.lower() and "Host unreachable" not in shown
