@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 
-from bot.settings import ConfigError, Settings, load_env_file
+from bot.settings import load_settings
 from intune.sync_service import settled_audit
 from storage import open_store
 
@@ -27,11 +26,8 @@ async def _read(storage_url: str, limit: int | None) -> list[dict]:
 
 
 def main(as_json: bool = False, limit: int | None = None) -> int:
-    try:
-        load_env_file()
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+    settings = load_settings()
+    if settings is None:
         return 2
     entries = asyncio.run(_read(settings.storage_url, limit))
     if as_json:

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import setup_logging
-from bot.settings import ConfigError, Settings, load_env_file
+from bot.settings import Settings, load_settings
 from intune.demo_tenant import DEMO_IDS, DemoTenant
 
 DEMO_TENANT = DEMO_IDS.tenant
@@ -245,11 +245,8 @@ def main(lang: str | None = None, as_user: str = "alice") -> int:
         print(f"error: --as {as_user!r} is not a demo tenant user; choose one of: {', '.join(users)}",
               file=sys.stderr)
         return 2
-    try:
-        load_env_file()
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+    settings = load_settings()
+    if settings is None:
         return 2
     setup_logging("WARNING", json_logs=False)
     logging.getLogger("bot.app").setLevel(logging.ERROR)

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import setup_logging
-from bot.settings import ConfigError, Settings, load_env_file
+from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +37,6 @@ def serving_app(settings: Settings) -> web.Application:
     return app
 
 
-def load_settings() -> Settings | None:
-    """The settings from ``.env`` (if any) and the environment; None, with one line on stderr, if unsafe."""
-    try:
-        env_file = load_env_file()
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return None
-    if env_file:
-        log.info("read settings from %s (real environment variables win)", env_file)
-    return settings
 
 
 def main() -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -185,3 +187,16 @@ class Settings:
         if self.app_password and not self.app_id:
             raise ConfigError("MicrosoftAppId is not set, but MicrosoftAppPassword is: set both, or neither "
                               "for local mode")
+
+
+def load_settings() -> Settings | None:
+    """The settings from ``.env`` (if any) and the environment; None, with one line on stderr, if unsafe."""
+    try:
+        env_file = load_env_file()
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return None
+    if env_file:
+        logging.getLogger(__name__).info("read settings from %s (real environment variables win)", env_file)
+    return settings

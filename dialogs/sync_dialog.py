@@ -243,10 +243,7 @@ class SyncDialog(ComponentDialog):
             return await step.next(devices[0].id)
         shown = devices[:MAX_LISTED]
         # Numbers refer to the rows shown; names may name any of the devices found.
-        step.values["device_ids"] = [d.id for d in devices]
-        step.values["device_names"] = [d.name for d in devices]
-        step.values["device_details"] = [{"os": d.operating_system, "model": d.model, "maker": d.manufacturer}
-                                         for d in devices]
+        _remember_listed(step, devices)
         items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {device_line(t, d)}"}
                  for i, d in enumerate(shown, start=1)]
         actions = [cards.submit(f"{i}. {d.name}", {"action": "sync_pick", "device_id": d.id})
@@ -274,10 +271,7 @@ class SyncDialog(ComponentDialog):
         bulk_id = await self.sync.request_bulk_confirmation(info.caller, [d.id for d in chosen])  # type: ignore[union-attr,arg-type]
         step.values["bulk_confirmation"] = bulk_id
         info.subject.confirmation = bulk_id
-        step.values["device_ids"] = [d.id for d in devices]
-        step.values["device_names"] = [d.name for d in devices]
-        step.values["device_details"] = [{"os": d.operating_system, "model": d.model, "maker": d.manufacturer}
-                                         for d in devices]
+        _remember_listed(step, devices)
         items = [{"type": "TextBlock", "wrap": True, "text": f"{i}. {device_line(t, d)}"}
                  for i, d in enumerate(shown, start=1)]
         whose = search.user.display_name if search.user else None
@@ -504,6 +498,14 @@ class SyncDialog(ComponentDialog):
         await turn_context.send_activity(t("Sync of {name}: {state} (updated {when}).",
                                            name=name or t("your device"), state=state_label(t, status.state),
                                            when=t.relative(status.updated)))
+
+
+def _remember_listed(step: WaterfallStepContext, devices: list[Device]) -> None:
+    """What a typed pick is matched against: numbers refer to the rows shown, names to any device found."""
+    step.values["device_ids"] = [d.id for d in devices]
+    step.values["device_names"] = [d.name for d in devices]
+    step.values["device_details"] = [{"os": d.operating_system, "model": d.model, "maker": d.manufacturer}
+                                     for d in devices]
 
 
 def _looks_like_a_name(text: str) -> bool:
